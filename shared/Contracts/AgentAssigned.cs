@@ -1,0 +1,3 @@
+namespace Handoff.Contracts;
+
+public record AgentAssigned(string ConversationId, int Session, string AgentId, DateTimeOffset At);

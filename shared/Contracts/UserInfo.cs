@@ -1,0 +1,3 @@
+namespace Handoff.Contracts;
+
+public record UserInfo(string? UserId, string? AnonymousId, string? Email, string? Phone);
