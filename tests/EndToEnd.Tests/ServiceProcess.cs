@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Handoff.EndToEnd.Tests;
+
+/// <summary>One Handoff service run as its own process from its build output, as in production.</summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    public string Name { get; }
+    public Uri Url { get; }
+    public string Output { get { lock (output) return output.ToString(); } }
+
+    private ServiceProcess(string name, Uri url, Process process)
+    {
+        Name = name;
+        Url = url;
+        this.process = process;
+    }
+
+    public static async Task<ServiceProcess> StartAsync(string name, IDictionary<string, string> environment)
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var start = new ProcessStartInfo("dotnet", Dll(name))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        start.Environment["ASPNETCORE_URLS"] = url.ToString();
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+
+        var service = new ServiceProcess(name, url, new Process { StartInfo = start });
+        service.process.OutputDataReceived += (_, e) => service.Append(e.Data);
+        service.process.ErrorDataReceived += (_, e) => service.Append(e.Data);
+        service.process.Start();
+        service.process.BeginOutputReadLine();
+        service.process.BeginErrorReadLine();
+        await service.WaitUntilLiveAsync();
+        return service;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (output) output.AppendLine(line);
+    }
+
+    private async Task WaitUntilLiveAsync()
+    {
+        using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"{Name} exited with {process.ExitCode}:\n{Output}");
+            try
+            {
+                if ((await http.GetAsync("/health/ready")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{Name} was not ready within 60 s:\n{Output}");
+    }
+
+    /// <summary>The service's dll, built beside this test assembly in the same configuration.</summary>
+    private static string Dll(string name)
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testBin.Name;
+        var configuration = testBin.Parent!.Name;
+        var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(root, "services", name, "bin", configuration, framework, $"Handoff.{name}.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the solution first: {dll} is missing");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        process.Dispose();
+    }
+}
