@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Handoff.Gateway.Tests.Proxy;
+
+/// <summary>The Gateway in front of a stand-in Conversations service listening on a real port.</summary>
+public sealed class ProxyTests : IAsyncLifetime
+{
+    private WebApplication _upstream = null!;
+    private WebApplicationFactory<Program> _gateway = null!;
+
+    public sealed record Seen(string Path, string Query, string Method, string Authorization, string Body);
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _upstream = builder.Build();
+        _upstream.Map("/api/{**rest}", async (HttpRequest r) => Results.Json(new Seen(
+            r.Path, r.QueryString.Value ?? "", r.Method, r.Headers.Authorization.ToString(), await new StreamReader(r.Body).ReadToEndAsync())));
+        await _upstream.StartAsync();
+
+        _gateway = GatewayHost.Start(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:RabbitMq"] = "amqp://guest:guest@127.0.0.1:1/",
+            ["ReverseProxy:Clusters:conversations:Destinations:primary:Address"] = _upstream.Urls.Single(),
+        });
+    }
+
+    [Fact]
+    public async Task Agent_api_calls_reach_conversations_unchanged()
+    {
+        var client = _gateway.CreateClient();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/conversations/67d8db020fa31d1ef64f53dg/replies?x=1")
+        {
+            Content = new StringContent("""{"text":"hello"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "agent-token");
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(
+            new Seen("/api/conversations/67d8db020fa31d1ef64f53dg/replies", "?x=1", "POST", "Bearer agent-token", """{"text":"hello"}"""),
+            await response.Content.ReadFromJsonAsync<Seen>());
+    }
+
+    [Fact]
+    public async Task The_docs_page_reads_the_agent_api_document_through_the_proxy()
+    {
+        var client = _gateway.CreateClient();
+
+        var page = await client.GetAsync("/docs/index.html");
+        var pageScript = await client.GetStringAsync("/docs/index.js");
+        var document = await client.GetAsync("/api/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<div id=\"swagger-ui\">", await page.Content.ReadAsStringAsync());
+        Assert.Contains("\"url\":\"/api/openapi/v1.json\"", pageScript);
+        Assert.Equal("/api/openapi/v1.json", (await document.Content.ReadFromJsonAsync<Seen>())!.Path);
+    }
+
+    [Fact]
+    public async Task Webhook_paths_are_not_proxied()
+    {
+        var client = _gateway.CreateClient();
+
+        var response = await client.PostAsync("/chat", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Agent_api_calls_get_502_not_500_when_conversations_is_down()
+    {
+        await using var gateway = GatewayHost.Start(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:RabbitMq"] = "amqp://guest:guest@127.0.0.1:1/",
+            ["ReverseProxy:Clusters:conversations:Destinations:primary:Address"] = "http://127.0.0.1:1/",
+        });
+
+        var response = await gateway.CreateClient().GetAsync("/api/conversations");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
+}
