@@ -1,7 +1,12 @@
 using Handoff.ServiceDefaults;
+using Handoff.Timeouts;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddIdleTimeouts();
+builder.AddTimeoutsStorage();
+builder.AddPostgresScheduler();
+builder.AddTimeoutsMessaging();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

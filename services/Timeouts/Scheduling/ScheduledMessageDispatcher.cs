@@ -1,0 +1,55 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Handoff.Timeouts.Scheduling;
+
+/// <summary>Sends the scheduled messages that are due, on every instance; the store makes sure each goes out once.</summary>
+public sealed partial class ScheduledMessageDispatcher(
+    ScheduledMessageStore store, IBus bus, IOptions<SchedulerOptions> options, TimeProvider time, ILogger<ScheduledMessageDispatcher> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
+        do
+        {
+            try
+            {
+                // A full batch means more may be due already: keep going without waiting for the next tick.
+                while (await store.DispatchDue(time.GetUtcNow(), options.Value.BatchSize, row => Dispatch(row, stoppingToken), stoppingToken)
+                       == options.Value.BatchSize) { }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogPollFailed(e);
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private async Task Dispatch(ScheduledMessageRow row, CancellationToken cancellationToken)
+    {
+        var type = Type.GetType(row.MessageType);
+        var message = type is null ? null : JsonSerializer.Deserialize(row.Body, type);
+        if (type is null || message is null)
+        {
+            // A row no build of this service can read would block the queue forever; drop it loudly.
+            LogUnreadable(row.TokenId, row.MessageType);
+            return;
+        }
+
+        var endpoint = await bus.GetSendEndpoint(row.Destination);
+        await endpoint.Send(message, type, Pipe.Execute<SendContext>(context =>
+            context.Headers.Set(MessageHeaders.SchedulingTokenId, row.TokenId.ToString("D"))), cancellationToken);
+        LogDispatched(row.TokenId, row.MessageType, time.GetUtcNow() - row.DueAt);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Polling scheduled messages failed; retrying on the next tick")]
+    private partial void LogPollFailed(Exception exception);
+
+    [LoggerMessage(LogLevel.Error, "Dropped scheduled message {TokenId}: type {MessageType} cannot be read")]
+    private partial void LogUnreadable(Guid tokenId, string messageType);
+
+    [LoggerMessage(LogLevel.Debug, "Sent scheduled message {TokenId} ({MessageType}) {Lateness} after its due time")]
+    private partial void LogDispatched(Guid tokenId, string messageType, TimeSpan lateness);
+}

@@ -1,0 +1,112 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Handoff.Timeouts.Scheduling;
+
+public sealed record ScheduledMessageRow(Guid TokenId, DateTimeOffset DueAt, Uri Destination, string MessageType, string Body);
+
+/// <summary>
+/// Scheduled messages as rows of <c>{schema}.scheduled_messages</c>. Rows are claimed with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so any number of instances can poll the same table and each row goes out once
+/// (at least once if an instance dies between the send and the commit).
+/// </summary>
+public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string schema)
+{
+    private readonly string _table = $"\"{schema.Replace("\"", "\"\"")}\".scheduled_messages";
+    private readonly string _schema = $"\"{schema.Replace("\"", "\"\"")}\"";
+    private readonly SemaphoreSlim _creating = new(1, 1);
+    private volatile bool _created;
+
+    public async Task Add(ScheduledMessageRow row, CancellationToken cancellationToken)
+    {
+        await EnsureCreated(cancellationToken);
+        await using var command = dataSource.CreateCommand(
+            $"insert into {_table} (token_id, due_at, destination, message_type, body) values ($1, $2, $3, $4, $5) on conflict (token_id) do nothing");
+        command.Parameters.AddWithValue(row.TokenId);
+        command.Parameters.AddWithValue(row.DueAt);
+        command.Parameters.AddWithValue(row.Destination.ToString());
+        command.Parameters.AddWithValue(row.MessageType);
+        command.Parameters.AddWithValue(NpgsqlDbType.Jsonb, row.Body);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task Remove(Guid tokenId, CancellationToken cancellationToken)
+    {
+        await EnsureCreated(cancellationToken);
+        await using var command = dataSource.CreateCommand($"delete from {_table} where token_id = $1");
+        command.Parameters.AddWithValue(tokenId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Hands each due row to <paramref name="dispatch"/> and deletes the ones it took. Returns how many were due.</summary>
+    public async Task<int> DispatchDue(DateTimeOffset now, int limit, Func<ScheduledMessageRow, Task> dispatch, CancellationToken cancellationToken)
+    {
+        await EnsureCreated(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        var due = new List<ScheduledMessageRow>();
+        await using (var select = new NpgsqlCommand(
+            $"select token_id, due_at, destination, message_type, body::text from {_table} where due_at <= $1 order by due_at limit $2 for update skip locked",
+            connection, transaction))
+        {
+            select.Parameters.AddWithValue(now);
+            select.Parameters.AddWithValue(limit);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                due.Add(new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), new Uri(reader.GetString(2)), reader.GetString(3), reader.GetString(4)));
+        }
+
+        var done = new List<Guid>();
+        try
+        {
+            foreach (var row in due)
+            {
+                await dispatch(row);
+                done.Add(row.TokenId);
+            }
+        }
+        finally
+        {
+            // Keep what went out deleted even when a later send fails; the rest stays for the next poll.
+            if (done.Count > 0)
+            {
+                await using var delete = new NpgsqlCommand($"delete from {_table} where token_id = any($1)", connection, transaction);
+                delete.Parameters.AddWithValue(done.ToArray());
+                await delete.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        return due.Count;
+    }
+
+    private async Task EnsureCreated(CancellationToken cancellationToken)
+    {
+        if (_created) return;
+        await _creating.WaitAsync(cancellationToken);
+        try
+        {
+            if (_created) return;
+            await using var command = dataSource.CreateCommand($"""
+                create schema if not exists {_schema};
+                create table if not exists {_table} (
+                    token_id uuid primary key,
+                    due_at timestamptz not null,
+                    destination text not null,
+                    message_type text not null,
+                    body jsonb not null);
+                create index if not exists scheduled_messages_due_at on {_table} (due_at);
+                """);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            _created = true;
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.DuplicateSchema)
+        {
+            // Another instance (or Marten) created the schema at the same moment; the next call sees it.
+        }
+        finally
+        {
+            _creating.Release();
+        }
+    }
+}

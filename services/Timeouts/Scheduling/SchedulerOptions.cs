@@ -1,0 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Handoff.Timeouts.Scheduling;
+
+/// <summary>Bound from the <c>Handoff:Scheduler</c> section.</summary>
+public sealed class SchedulerOptions
+{
+    public const string Section = "Handoff:Scheduler";
+
+    /// <summary>How often due messages are looked for; a timer fires at most this late (plus the send).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 100;
+}

@@ -1,0 +1,58 @@
+using Handoff.ServiceDefaults;
+using Handoff.Timeouts.IdleTimeouts;
+using Handoff.Timeouts.Sagas;
+using Handoff.Timeouts.Scheduling;
+using Marten;
+using MassTransit;
+using Npgsql;
+
+namespace Handoff.Timeouts;
+
+public static class TimeoutsExtensions
+{
+    private const string DefaultSchema = "timeouts";
+
+    public static IHostApplicationBuilder AddIdleTimeouts(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IdleTimeoutOptions>()
+            .Bind(builder.Configuration.GetSection(IdleTimeoutOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return builder;
+    }
+
+    /// <summary>Sagas are Marten documents in this service's own schema.</summary>
+    public static IHostApplicationBuilder AddTimeoutsStorage(this IHostApplicationBuilder builder)
+    {
+        var (connectionString, schema) = builder.PostgresSettings(DefaultSchema);
+        builder.Services.AddMarten(options =>
+            {
+                options.Connection(connectionString);
+                options.DatabaseSchemaName = schema;
+            })
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup();
+        return builder;
+    }
+
+    /// <summary>Scheduled messages wait in PostgreSQL, beside the sagas, until a poller sends them.</summary>
+    public static IHostApplicationBuilder AddPostgresScheduler(this IHostApplicationBuilder builder)
+    {
+        var (connectionString, schema) = builder.PostgresSettings(DefaultSchema);
+        builder.Services.AddOptions<SchedulerOptions>()
+            .Bind(builder.Configuration.GetSection(SchedulerOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => new ScheduledMessageStore(NpgsqlDataSource.Create(connectionString), schema));
+        builder.Services.AddSingleton<IScheduleMessageProvider, PostgresScheduleMessageProvider>();
+        builder.Services.AddHostedService<ScheduledMessageDispatcher>();
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddTimeoutsMessaging(this IHostApplicationBuilder builder) =>
+        builder.AddHandoffMessaging(
+            x => x.AddSagaStateMachine<ConversationTimeoutStateMachine, ConversationTimeout, ConversationTimeoutSagaDefinition>()
+                .MartenRepository(),
+            (context, bus) => bus.UseFilter(new PostgresMessageSchedulerFilter(context.GetRequiredService<IScheduleMessageProvider>())));
+}
