@@ -1,0 +1,44 @@
+using JasperFx.Events;
+using Marten;
+
+namespace Handoff.Conversations.Conversations;
+
+public static class ConversationWriter
+{
+    /// <summary>
+    /// Loads the conversation, decides and appends to <paramref name="session"/> without saving, so
+    /// several commands can share one unit of work; the caller saves.
+    /// </summary>
+    public static async Task<Decision> DecideAsync(
+        this IDocumentSession session, string conversationId, Func<Conversation, Decision> decide, CancellationToken ct)
+    {
+        var stream = await session.Events.FetchForWriting<Conversation>(conversationId, ct);
+        var decision = decide(stream.Aggregate ?? Conversation.Initial(conversationId));
+        if (decision.Rejection is null && decision.Events.Count > 0)
+            stream.AppendMany(decision.Events);
+        return decision;
+    }
+
+    /// <summary>Decide and save in a fresh session, deciding again if another writer got there first.</summary>
+    public static async Task<Decision> DecideAndSaveAsync(
+        this IDocumentStore store, string conversationId, Func<Conversation, Decision> decide, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var session = store.LightweightSession();
+            var decision = await session.DecideAsync(conversationId, decide, ct);
+            try
+            {
+                await session.SaveChangesAsync(ct);
+                return decision;
+            }
+            catch (Exception e) when (attempt < 5 && IsConcurrencyConflict(e))
+            {
+            }
+        }
+    }
+
+    public static bool IsConcurrencyConflict(Exception e) =>
+        e is EventStreamUnexpectedMaxEventIdException or Marten.Exceptions.ExistingStreamIdCollisionException or ExistingStreamIdCollisionException
+        || e.InnerException is { } inner && IsConcurrencyConflict(inner);
+}

@@ -1,0 +1,82 @@
+using Handoff.Conversations.Conversations;
+using Handoff.Contracts;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Subscriptions;
+using MassTransit;
+
+namespace Handoff.Conversations.IntegrationEvents;
+
+/// <summary>
+/// The one way events leave the store. Delivery is at least once (a failed page is replayed), so each
+/// message carries the stream event's id as MessageId and consumers can drop what they have seen.
+/// </summary>
+public class IntegrationEventPublisher : SubscriptionBase
+{
+    public const string SubscriptionName = "integration-events";
+
+    private readonly IBus bus;
+    private readonly ILogger<IntegrationEventPublisher> logger;
+
+    public IntegrationEventPublisher(IBus bus, ILogger<IntegrationEventPublisher> logger)
+    {
+        (this.bus, this.logger) = (bus, logger);
+        Name = SubscriptionName;
+    }
+
+    public override async Task<IChangeListener> ProcessEventsAsync(
+        EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken ct)
+    {
+        // One at a time, each confirmed before the next, so subscribers see a conversation's events in order.
+        foreach (var e in page.Events)
+        {
+            if (ToContract(e.Data) is not { } message) continue;
+            await PublishUntilConfirmed(message, e.Id, e.StreamKey, ct);
+        }
+        return NullChangeListener.Instance;
+    }
+
+    // A broker outage is waited out here rather than thrown to the daemon, which could pause the
+    // subscription; a publish whose confirm was lost goes again under the same MessageId.
+    private async Task PublishUntilConfirmed(object message, Guid eventId, string? conversationId, CancellationToken ct)
+    {
+        for (var delay = TimeSpan.FromMilliseconds(200); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks)))
+        {
+            try
+            {
+                await bus.Publish(message, message.GetType(), Pipe.Execute<PublishContext>(ctx => ctx.MessageId = eventId), ct);
+                logger.LogDebug("Published {MessageType} {MessageId} for {ConversationId}", message.GetType().Name, eventId, conversationId);
+                return;
+            }
+            catch (Exception exception) when (!ct.IsCancellationRequested)
+            {
+                logger.LogWarning(exception, "Publishing {MessageType} {MessageId} for {ConversationId} failed; retrying in {Delay}",
+                    message.GetType().Name, eventId, conversationId, delay);
+                await Task.Delay(delay, ct);
+            }
+        }
+    }
+
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+
+    public static object? ToContract(object data) => data switch
+    {
+        HandoffWasRequested e => new HandoffRequested(e.ConversationId, e.Session, e.BotId, e.At),
+        UserMessagePosted e => new UserMessageReceived(e.ConversationId, e.Session, e.Sequence, e.Text, e.At),
+        AgentWasAssigned e => new AgentAssigned(e.ConversationId, e.Session, e.AgentId, e.At),
+        AgentReplyPosted e => new AgentReplied(e.ConversationId, e.Session, e.Sequence, e.AgentId, e.Text, e.At),
+        SystemMessagePosted e => new SystemMessageSent(e.ConversationId, e.Session, e.Sequence, e.Text, e.At),
+        ConversationWasClosed e => new ConversationClosed(e.ConversationId, e.Session, ToContract(e.Reason), e.At),
+        // Remembered only to close the session it overtook; that close is published then.
+        _ => null,
+    };
+
+    private static CloseReason ToContract(ClosingReason reason) => reason switch
+    {
+        ClosingReason.UserClosed => CloseReason.UserClosed,
+        ClosingReason.PlatformTimeout => CloseReason.PlatformTimeout,
+        ClosingReason.Agent => CloseReason.Agent,
+        _ => CloseReason.Idle,
+    };
+}
