@@ -25,8 +25,11 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static async Task<ServiceProcess> StartAsync(string name, IDictionary<string, string> environment)
     {
         var url = new Uri($"http://127.0.0.1:{FreePort()}");
-        var start = new ProcessStartInfo("dotnet", Dll(name))
+        var dll = Dll(name);
+        var start = new ProcessStartInfo("dotnet", dll)
         {
+            // The content root, where appsettings.json is found, is the working directory.
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -46,6 +46,7 @@ public class IsolatedEnvironment : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        if (Infrastructure is null) return; // set-up failed before anything was made
         using (var http = ManagementClient())
             await http.DeleteAsync($"api/vhosts/{VirtualHost}");
 

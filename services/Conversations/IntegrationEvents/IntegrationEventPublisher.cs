@@ -31,7 +31,7 @@ public class IntegrationEventPublisher : SubscriptionBase
         // One at a time, each confirmed before the next, so subscribers see a conversation's events in order.
         foreach (var e in page.Events)
         {
-            if (ToContract(e.Data) is not { } message) continue;
+            if (ToContract(e.Data, e.Timestamp) is not { } message) continue;
             await PublishUntilConfirmed(message, e.Id, e.StreamKey, ct);
         }
         return NullChangeListener.Instance;
@@ -60,14 +60,17 @@ public class IntegrationEventPublisher : SubscriptionBase
 
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
 
-    public static object? ToContract(object data) => data switch
+    // At is when Handoff recorded the event (the store's clock), not AltaBots' timestamp: subscribers such as
+    // the idle timer measure from it, and a platform clock that is skewed or a webhook retried late would
+    // otherwise arm a timer that is already due.
+    public static object? ToContract(object data, DateTimeOffset recordedAt) => data switch
     {
-        HandoffWasRequested e => new HandoffRequested(e.ConversationId, e.Session, e.BotId, e.At),
-        UserMessagePosted e => new UserMessageReceived(e.ConversationId, e.Session, e.Sequence, e.Text, e.At),
-        AgentWasAssigned e => new AgentAssigned(e.ConversationId, e.Session, e.AgentId, e.At),
-        AgentReplyPosted e => new AgentReplied(e.ConversationId, e.Session, e.Sequence, e.AgentId, e.Text, e.At),
-        SystemMessagePosted e => new SystemMessageSent(e.ConversationId, e.Session, e.Sequence, e.Text, e.At),
-        ConversationWasClosed e => new ConversationClosed(e.ConversationId, e.Session, ToContract(e.Reason), e.At),
+        HandoffWasRequested e => new HandoffRequested(e.ConversationId, e.Session, e.BotId, recordedAt),
+        UserMessagePosted e => new UserMessageReceived(e.ConversationId, e.Session, e.Sequence, e.Text, recordedAt),
+        AgentWasAssigned e => new AgentAssigned(e.ConversationId, e.Session, e.AgentId, recordedAt),
+        AgentReplyPosted e => new AgentReplied(e.ConversationId, e.Session, e.Sequence, e.AgentId, e.Text, recordedAt),
+        SystemMessagePosted e => new SystemMessageSent(e.ConversationId, e.Session, e.Sequence, e.Text, recordedAt),
+        ConversationWasClosed e => new ConversationClosed(e.ConversationId, e.Session, ToContract(e.Reason), recordedAt),
         // Remembered only to close the session it overtook; that close is published then.
         _ => null,
     };
