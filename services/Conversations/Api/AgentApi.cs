@@ -60,7 +60,13 @@ public static class AgentApi
         // Binding failures throw so the handler below answers them in the API's error shape.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<BadRequestHandler>();
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            // Agents reach this API through the Gateway; a server URL naming this service's own address would
+            // send the docs page's "try it out" calls around it.
+            document.Servers = [];
+            return Task.CompletedTask;
+        }));
         services.AddSingleton(TimeProvider.System);
         return builder;
     }
