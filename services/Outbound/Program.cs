@@ -9,6 +9,6 @@ builder.AddDeliveries();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
-app.Run();
+if (args is [var command, ..] && !command.StartsWith('-')) Environment.ExitCode = await JasperFx.CommandLineHostingExtensions.RunJasperFxCommands(app, args); else app.Run(); // a command (db-apply, db-assert) runs and exits
 
 public partial class Program;

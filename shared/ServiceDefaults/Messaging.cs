@@ -10,6 +10,8 @@ public static class Messaging
     /// <summary>
     /// RabbitMQ from <c>ConnectionStrings:RabbitMq</c> (an amqp:// URI, virtual host in its path).
     /// Publisher confirms stay on: a send completes only once the broker has the message.
+    /// With <c>RabbitMq:QuorumQueues</c> true, every queue this service consumes from, and its _error and _skipped
+    /// queues, is declared as a quorum queue.
     /// </summary>
     public static IHostApplicationBuilder AddHandoffMessaging(
         this IHostApplicationBuilder builder,
@@ -17,6 +19,7 @@ public static class Messaging
         Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureBus = null)
     {
         var uri = RabbitMqUri(builder.Configuration);
+        var quorumQueues = builder.Configuration.GetValue<bool>(QuorumQueuesKey);
         builder.Services.AddMassTransit(x =>
         {
             configure(x);
@@ -27,11 +30,41 @@ public static class Messaging
                     h.PublisherConfirmation = true;
                     h.RequestedConnectionTimeout(TimeSpan.FromSeconds(5));
                 });
+                if (quorumQueues)
+                    cfg.UseQuorumQueues();
                 configureBus?.Invoke(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });
         });
         return builder;
+    }
+
+    public const string QuorumQueuesKey = "RabbitMq:QuorumQueues";
+
+    // A queue's type is fixed when it is first declared, and every later declaration must name the same type or the
+    // broker closes the channel. Senders to a queue: address (the Gateway's commands, the Timeouts scheduler) declare
+    // the queue too, with no type: on a cluster the virtual host's default queue type must therefore be quorum as well
+    // (deploy/k8s/README.md), so their declarations match.
+    private static void UseQuorumQueues(this IRabbitMqBusFactoryConfigurator bus)
+    {
+        bus.ConnectEndpointConfigurationObserver(new QuorumQueueObserver());
+        bus.SendTopology.ConfigureErrorSettings = settings => settings.SetQuorumQueue();
+        bus.SendTopology.ConfigureDeadLetterSettings = settings => settings.SetQuorumQueue();
+    }
+
+    private sealed class QuorumQueueObserver : IEndpointConfigurationObserver
+    {
+        public void EndpointConfigured<T>(T configurator) where T : IReceiveEndpointConfigurator
+        {
+            // Quorum queues are always durable; a temporary (auto-delete) endpoint stays classic.
+            if (configurator is IRabbitMqReceiveEndpointConfigurator rabbitMq && !IsTemporary(configurator.InputAddress))
+                rabbitMq.SetQuorumQueue();
+        }
+
+        private static bool IsTemporary(Uri address) =>
+            address.Query.Contains("temporary=true", StringComparison.OrdinalIgnoreCase)
+            || address.Query.Contains("autodelete=true", StringComparison.OrdinalIgnoreCase)
+            || address.Query.Contains("durable=false", StringComparison.OrdinalIgnoreCase);
     }
 
     public static Uri RabbitMqUri(IConfiguration configuration)
