@@ -18,6 +18,10 @@ public static class TimeoutsExtensions
             .Bind(builder.Configuration.GetSection(IdleTimeoutOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<TimerOptions>()
+            .Bind(builder.Configuration.GetSection(TimerOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         return builder;
     }
 

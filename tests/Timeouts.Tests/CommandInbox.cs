@@ -10,36 +10,48 @@ namespace Handoff.Timeouts.Tests;
 /// <summary>Reads the <c>conversations-commands</c> queue of a test environment, as Conversations would.</summary>
 public sealed class CommandInbox : IAsyncDisposable
 {
+    /// <summary>The name of the inbox's own broker connection, so a test that cuts the service's connections spares it.</summary>
+    public const string InboxConnectionName = "test-command-inbox";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly ConcurrentQueue<(CloseIdleConversation Command, DateTimeOffset ReceivedAt)> _received = new();
+    private readonly ConcurrentQueue<(CloseIdleConversationV2 Command, DateTimeOffset ReceivedAt)> _received = new();
+    private readonly ConcurrentQueue<(PostSystemMessage Command, DateTimeOffset ReceivedAt)> _notices = new();
     private IConnection _connection = null!;
     private IChannel _channel = null!;
 
     public static async Task<CommandInbox> OpenAsync(IsolatedEnvironment env)
     {
         var inbox = new CommandInbox();
-        inbox._connection = await new ConnectionFactory { Uri = env.RabbitMqUri }.CreateConnectionAsync();
+        inbox._connection = await new ConnectionFactory { Uri = env.RabbitMqUri, ClientProvidedName = InboxConnectionName }.CreateConnectionAsync();
         inbox._channel = await inbox._connection.CreateChannelAsync();
         await inbox._channel.QueueDeclareAsync(Queues.ConversationCommands, durable: true, exclusive: false, autoDelete: false);
         var consumer = new AsyncEventingBasicConsumer(inbox._channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
             var envelope = JsonDocument.Parse(delivery.Body);
-            if (envelope.RootElement.GetProperty("messageType").EnumerateArray().Any(t => t.GetString()!.EndsWith(":CloseIdleConversation")))
-                inbox._received.Enqueue((envelope.RootElement.GetProperty("message").Deserialize<CloseIdleConversation>(Json)!, DateTimeOffset.UtcNow));
+            if (envelope.RootElement.GetProperty("messageType").EnumerateArray().Any(t => t.GetString()!.EndsWith(":CloseIdleConversationV2")))
+                inbox._received.Enqueue((envelope.RootElement.GetProperty("message").Deserialize<CloseIdleConversationV2>(Json)!, DateTimeOffset.UtcNow));
+            else if (envelope.RootElement.GetProperty("messageType").EnumerateArray().Any(t => t.GetString()!.EndsWith(":PostSystemMessage")))
+                inbox._notices.Enqueue((envelope.RootElement.GetProperty("message").Deserialize<PostSystemMessage>(Json)!, DateTimeOffset.UtcNow));
             return Task.CompletedTask;
         };
         await inbox._channel.BasicConsumeAsync(Queues.ConversationCommands, autoAck: true, consumer);
         return inbox;
     }
 
-    public IReadOnlyList<(CloseIdleConversation Command, DateTimeOffset ReceivedAt)> For(string conversationId) =>
+    public IReadOnlyList<(CloseIdleConversationV2 Command, DateTimeOffset ReceivedAt)> For(string conversationId) =>
         _received.Where(r => r.Command.ConversationId == conversationId).ToList();
 
-    public async Task<(CloseIdleConversation Command, DateTimeOffset ReceivedAt)> First(string conversationId, TimeSpan? timeout = null)
+    /// <summary>The timers' notices to the user of a conversation, in the order they were sent.</summary>
+    public IReadOnlyList<(PostSystemMessage Command, DateTimeOffset ReceivedAt)> NoticesFor(string conversationId) =>
+        _notices.Where(r => r.Command.ConversationId == conversationId).ToList();
+
+    public int ClosesSent => _received.Count;
+
+    public async Task<(CloseIdleConversationV2 Command, DateTimeOffset ReceivedAt)> First(string conversationId, TimeSpan? timeout = null)
     {
         await Eventually.True(() => For(conversationId).Count > 0, timeout ?? TimeSpan.FromSeconds(15),
-            $"a CloseIdleConversation for {conversationId}");
+            $"a CloseIdleConversationV2 for {conversationId}");
         return For(conversationId)[0];
     }
 

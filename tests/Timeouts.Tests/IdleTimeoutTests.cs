@@ -33,7 +33,7 @@ public class IdleTimeoutTests(IsolatedEnvironment env) : IClassFixture<IsolatedE
         await _host.Publish(new HandoffRequested(conversation, 1, "bot-1", at));
 
         var (command, receivedAt) = await _inbox.First(conversation);
-        Assert.Equal(new CloseIdleConversation(conversation, 1, at + Idle), command);
+        Assert.Equal(new CloseIdleConversationV2(conversation, 1, at + Idle, 0), command);
         Assert.InRange(receivedAt - command.DueAt, TimeSpan.FromMilliseconds(-50), TimeSpan.FromSeconds(2));
         await EverythingDueBeforeNowHasFired();
         Assert.Single(_inbox.For(conversation));
@@ -50,7 +50,7 @@ public class IdleTimeoutTests(IsolatedEnvironment env) : IClassFixture<IsolatedE
         await _host.Publish(new AgentReplied(conversation, 1, 2, "agent-1", "hi", now.AddMilliseconds(-500)));
 
         var (command, receivedAt) = await _inbox.First(conversation);
-        Assert.Equal(new CloseIdleConversation(conversation, 1, now + Idle), command);
+        Assert.Equal(new CloseIdleConversationV2(conversation, 1, now + Idle, 1), command);
         Assert.True(receivedAt >= now + Idle - TimeSpan.FromMilliseconds(50), "closed before the pushed-back deadline");
         await EverythingDueBeforeNowHasFired();
         Assert.Single(_inbox.For(conversation));
@@ -82,7 +82,7 @@ public class IdleTimeoutTests(IsolatedEnvironment env) : IClassFixture<IsolatedE
         await _host.Publish(new HandoffRequested(conversation, 1, "bot-1", at.AddSeconds(-1)));
 
         var (command, _) = await _inbox.First(conversation);
-        Assert.Equal(new CloseIdleConversation(conversation, 2, at + Idle), command);
+        Assert.Equal(new CloseIdleConversationV2(conversation, 2, at + Idle, 0), command);
         await EverythingDueBeforeNowHasFired();
         Assert.Single(_inbox.For(conversation));
     }

@@ -25,7 +25,7 @@ public class RestartTests(IsolatedEnvironment env) : IClassFixture<IsolatedEnvir
         await using var after = await TimeoutsHost.StartAsync(env, Idle);
 
         var (command, _) = await inbox.First(conversation);
-        Assert.Equal(new CloseIdleConversation(conversation, 1, at + Idle), command);
+        Assert.Equal(new CloseIdleConversationV2(conversation, 1, at + Idle, 0), command);
         await Eventually.True(async () => await ScheduledTimers() == 0, because: "the fired timer is removed");
         Assert.Single(inbox.For(conversation));
     }

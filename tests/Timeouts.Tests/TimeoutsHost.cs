@@ -7,21 +7,31 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Handoff.Timeouts.Tests;
 
 /// <summary>The Timeouts service hosted in a test environment, with a short idle timeout.</summary>
-public sealed class TimeoutsHost(IsolatedEnvironment env, TimeSpan idleTimeout) : WebApplicationFactory<Program>
+public sealed class TimeoutsHost(IsolatedEnvironment env, TimeSpan idleTimeout, IReadOnlyDictionary<string, string>? settings)
+    : WebApplicationFactory<Program>
 {
     public TimeSpan IdleTimeout => idleTimeout;
 
-    public static async Task<TimeoutsHost> StartAsync(IsolatedEnvironment env, TimeSpan idleTimeout)
+    /// <summary>Starts a host; <paramref name="settings"/> (configuration keys) override the defaults, which switch the agent-wait and warning timers off.</summary>
+    public static async Task<TimeoutsHost> StartAsync(IsolatedEnvironment env, TimeSpan idleTimeout, IReadOnlyDictionary<string, string>? settings = null)
     {
         // MassTransit keeps the first host's logger factory in a static; a later host in this process would use it
         // after it was disposed. Forget it, so each host brings its own.
         LogContext.Current = null!;
-        var host = new TimeoutsHost(env, idleTimeout);
+        var host = new TimeoutsHost(env, idleTimeout, settings);
         using var client = host.CreateClient();
         // Ready means the bus is connected and the saga's queue is bound; an event published before that is lost.
         await Eventually.True(async () => (await client.GetAsync("/health/ready")).IsSuccessStatusCode,
             TimeSpan.FromSeconds(30), "the Timeouts service becomes ready");
         return host;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        // Another host started after this one may own MassTransit's static log context by now, and may be gone
+        // already: stop this bus without logging through it.
+        LogContext.Current = null!;
+        await base.DisposeAsync();
     }
 
     public Task Publish<T>(T message) where T : class => Services.GetRequiredService<IBus>().Publish(message);
@@ -32,5 +42,9 @@ public sealed class TimeoutsHost(IsolatedEnvironment env, TimeSpan idleTimeout) 
             builder.UseSetting(key, value);
         builder.UseSetting("Handoff:IdleTimeout", idleTimeout.ToString());
         builder.UseSetting("Handoff:Scheduler:PollInterval", "00:00:00.200");
+        builder.UseSetting("Handoff:Timeouts:AgentWait", "00:00:00");
+        builder.UseSetting("Handoff:Timeouts:IdleWarningBefore", "00:00:00");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            builder.UseSetting(key, value);
     }
 }

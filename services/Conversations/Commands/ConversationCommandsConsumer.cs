@@ -6,9 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace Handoff.Conversations.Commands;
 
-/// <summary>The AltaBots webhooks, as commands from the Gateway.</summary>
+/// <summary>The AltaBots webhooks, as commands from the Gateway, and the timers' commands from Timeouts.</summary>
 public class ConversationCommandsConsumer(IDocumentSession session, IOptions<HandoffOptions> options, TimeProvider clock, ILogger<ConversationCommandsConsumer> logger)
-    : IConsumer<EstablishConversation>, IConsumer<PostUserMessage>, IConsumer<RecordPlatformClose>, IConsumer<CloseIdleConversation>
+    : IConsumer<EstablishConversation>, IConsumer<PostUserMessage>, IConsumer<RecordPlatformClose>, IConsumer<CloseIdleConversation>,
+      IConsumer<CloseIdleConversationV2>, IConsumer<PostSystemMessage>
 {
     public Task Consume(ConsumeContext<EstablishConversation> context) =>
         Handle(context.Message.ConversationId, s => ConversationDecider.Decide(context.Message, s, clock.GetUtcNow(), options.Value.Greeting), context);
@@ -20,6 +21,12 @@ public class ConversationCommandsConsumer(IDocumentSession session, IOptions<Han
         Handle(context.Message.ConversationId, s => ConversationDecider.Decide(context.Message, s), context);
 
     public Task Consume(ConsumeContext<CloseIdleConversation> context) =>
+        Handle(context.Message.ConversationId, s => ConversationDecider.Decide(context.Message, s, clock.GetUtcNow()), context);
+
+    public Task Consume(ConsumeContext<CloseIdleConversationV2> context) =>
+        Handle(context.Message.ConversationId, s => ConversationDecider.Decide(context.Message, s, clock.GetUtcNow()), context);
+
+    public Task Consume(ConsumeContext<PostSystemMessage> context) =>
         Handle(context.Message.ConversationId, s => ConversationDecider.Decide(context.Message, s, clock.GetUtcNow()), context);
 
     private async Task Handle<T>(string conversationId, Func<Conversation, Decision> decide, ConsumeContext<T> context) where T : class

@@ -21,7 +21,13 @@ public record AgentWasAssigned(string ConversationId, int Session, string AgentI
 
 public record AgentReplyPosted(string ConversationId, int Session, long Sequence, string AgentId, string Text, DateTimeOffset At);
 
-public record SystemMessagePosted(string ConversationId, int Session, long Sequence, string Text, DateTimeOffset At);
+/// <summary>A message from Handoff itself. <paramref name="Timer"/> names the timer firing it answers, if any, so that firing posts once.</summary>
+public record SystemMessagePosted(string ConversationId, int Session, long Sequence, string Text, DateTimeOffset At, TimerFiring? Timer = null);
+
+/// <summary>One firing of one of the Timeouts service's timers: its kind and the time it was due.</summary>
+public record TimerFiring(TimerKind Kind, DateTimeOffset DueAt);
+
+public enum TimerKind { AgentWait, IdleWarning }
 
 public record ConversationWasClosed(string ConversationId, int Session, ClosingReason Reason, DateTimeOffset At);
 
@@ -57,6 +63,15 @@ public sealed record Conversation(
 {
     public static Conversation Initial(string id) => new(id, false, 0, false, null, 0, [], null);
 
+    /// <summary>Whether an agent has answered in the current session: the agent-wait notices stop then.</summary>
+    public bool AgentHasReplied { get; init; }
+
+    /// <summary>The transcript sequence of the latest user message or agent reply, 0 when none since the last handoff.</summary>
+    public long LastActivitySequence { get; init; }
+
+    /// <summary>The timer firings already told to the user in the current session.</summary>
+    public ImmutableHashSet<TimerFiring> PostedTimers { get; init; } = [];
+
     /// <summary>The session a user message belongs to: the open one, or the one its establish will open.</summary>
     public int CurrentOrNextSession => IsOpen ? Session : Session + 1;
 
@@ -67,6 +82,9 @@ public sealed record Conversation(
             Session = e.Session,
             IsOpen = true,
             AssignedAgent = null,
+            AgentHasReplied = false,
+            PostedTimers = [],
+            LastActivitySequence = 0,
             LastSequence = e.FirstSequence + e.History.Count - 1,
             SeenWebhooks = SeenWebhooks.Add(Keys.Establish(e.At, e.BotId)),
             PendingClose = null,
@@ -74,11 +92,16 @@ public sealed record Conversation(
         UserMessagePosted e => this with
         {
             LastSequence = e.Sequence,
+            LastActivitySequence = e.Sequence,
             SeenWebhooks = SeenWebhooks.Add(Keys.Chat(e.At, e.Text)),
         },
         AgentWasAssigned e => this with { AssignedAgent = e.AgentId },
-        AgentReplyPosted e => this with { LastSequence = e.Sequence },
-        SystemMessagePosted e => this with { LastSequence = e.Sequence },
+        AgentReplyPosted e => this with { LastSequence = e.Sequence, LastActivitySequence = e.Sequence, AgentHasReplied = true },
+        SystemMessagePosted e => this with
+        {
+            LastSequence = e.Sequence,
+            PostedTimers = e.Timer is { } timer ? PostedTimers.Add(timer) : PostedTimers,
+        },
         ConversationWasClosed e => this with
         {
             IsOpen = false,

@@ -88,11 +88,38 @@ public static class ConversationDecider
         return new object[] { new ConversationWasClosed(command.ConversationId, state.Session, reason, command.Timestamp) };
     }
 
-    /// <summary>Timeouts resets its timer on activity, so a timer for the open session is trusted as is.</summary>
+    /// <summary>From builds of Timeouts before V2, which did not say what activity they had seen: trusted as is.</summary>
     public static Decision Decide(CloseIdleConversation command, Conversation state, DateTimeOffset now) =>
-        state.IsOpen && state.Session == command.Session
-            ? new object[] { new ConversationWasClosed(command.ConversationId, state.Session, ClosingReason.Idle, now) }
+        CloseIdle(command.ConversationId, command.Session, seenActivity: null, state, now);
+
+    /// <summary>
+    /// Timeouts resets its timer on activity; but a user message or agent reply recorded here whose event had not yet
+    /// reached Timeouts when the timer fired makes the timer stale. That event re-arms the timer when it arrives.
+    /// </summary>
+    public static Decision Decide(CloseIdleConversationV2 command, Conversation state, DateTimeOffset now) =>
+        CloseIdle(command.ConversationId, command.Session, command.LastActivitySequence, state, now);
+
+    private static Decision CloseIdle(string conversationId, int session, long? seenActivity, Conversation state, DateTimeOffset now) =>
+        state.IsOpen && state.Session == session && !(seenActivity is { } seen && state.LastActivitySequence > seen)
+            ? new object[] { new ConversationWasClosed(conversationId, state.Session, ClosingReason.Idle, now) }
             : Decision.Nothing;
+
+    /// <summary>
+    /// A timer's notice to the user, posted once per firing and only into the session it was armed for. A notice is
+    /// stale, and decides nothing, when the user has already been told a later one (timers that were overdue together,
+    /// after an outage, reach here in any order), or when it is an agent-wait notice and an agent has answered since.
+    /// </summary>
+    public static Decision Decide(PostSystemMessage command, Conversation state, DateTimeOffset now)
+    {
+        var firing = new TimerFiring(command.Kind == SystemMessageKind.AgentWait ? TimerKind.AgentWait : TimerKind.IdleWarning, command.DueAt);
+        if (!state.IsOpen || state.Session != command.Session || state.PostedTimers.Contains(firing) || string.IsNullOrWhiteSpace(command.Text))
+            return Decision.Nothing;
+        if (state.PostedTimers.Any(posted => posted.DueAt > firing.DueAt))
+            return Decision.Nothing;
+        if (firing.Kind == TimerKind.AgentWait && state.AgentHasReplied)
+            return Decision.Nothing;
+        return new object[] { new SystemMessagePosted(command.ConversationId, state.Session, state.LastSequence + 1, command.Text, now, firing) };
+    }
 
     public static Decision Decide(ReplyAsAgent command, Conversation state, DateTimeOffset now)
     {

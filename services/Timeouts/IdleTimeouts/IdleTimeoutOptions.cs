@@ -7,7 +7,10 @@ public sealed class IdleTimeoutOptions
 {
     public const string Section = "Handoff";
 
-    /// <summary>How long a session may go without a user message or agent reply before it is closed as idle.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    /// <summary>
+    /// How long a session may go without a user message or agent reply before it is closed as idle. Zero switches the
+    /// idle close (and its warning) off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }

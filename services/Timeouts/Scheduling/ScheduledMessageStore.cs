@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -57,14 +58,16 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
                 due.Add(new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), new Uri(reader.GetString(2)), reader.GetString(3), reader.GetString(4)));
         }
 
-        var done = new List<Guid>();
+        // The batch goes out concurrently: one send at a time waits a broker confirm each, which made a burst of due
+        // timers (thousands of conversations opened together) fire many seconds late.
+        var done = new ConcurrentBag<Guid>();
         try
         {
-            foreach (var row in due)
+            await Task.WhenAll(due.Select(async row =>
             {
                 await dispatch(row);
                 done.Add(row.TokenId);
-            }
+            }));
         }
         finally
         {

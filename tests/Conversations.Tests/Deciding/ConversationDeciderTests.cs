@@ -257,6 +257,44 @@ public class ClosingTests
     }
 
     [Fact]
+    public void Idle_timer_that_has_seen_the_latest_activity_closes_the_session()
+    {
+        var state = After(Establish(0), Chat(5), new ReplyAsAgent(Id, "agent-1", "Hi"));
+
+        Assert.Single(Decide(new CloseIdleConversationV2(Id, 1, At(600), state.LastActivitySequence), state).Events);
+    }
+
+    [Fact]
+    public void Idle_timer_that_fired_before_it_saw_the_latest_user_message_decides_nothing()
+    {
+        var seen = After(Establish(0), Chat(5));
+        var state = After(Establish(0), Chat(5), Chat(598, "still here"));
+
+        Assert.Empty(Decide(new CloseIdleConversationV2(Id, 1, At(600), seen.LastActivitySequence), state).Events);
+    }
+
+    [Fact]
+    public void Idle_timer_that_fired_before_it_saw_the_first_agent_reply_decides_nothing() =>
+        Assert.Empty(Decide(new CloseIdleConversationV2(Id, 1, At(600), 0), After(Establish(0), new ReplyAsAgent(Id, "agent-1", "Hi"))).Events);
+
+    [Fact]
+    public void System_messages_are_not_activity_for_the_idle_timer() =>
+        Assert.Single(Decide(new CloseIdleConversationV2(Id, 1, At(600), 0), After(Establish(0), Notice(120))).Events);
+
+    [Fact]
+    public void A_new_session_counts_activity_afresh()
+    {
+        var state = After(Establish(0), Chat(5), PlatformClose(10), Establish(20));
+
+        Assert.Equal(0, state.LastActivitySequence);
+        Assert.Single(Decide(new CloseIdleConversationV2(Id, 2, At(600), 0), state).Events);
+    }
+
+    [Fact]
+    public void Idle_timer_of_an_older_build_closes_whatever_activity_it_saw() =>
+        Assert.Single(Decide(new CloseIdleConversation(Id, 1, At(600)), After(Establish(0), Chat(598))).Events);
+
+    [Fact]
     public void Idle_timer_of_an_earlier_session_decides_nothing()
     {
         var state = After(Establish(0), PlatformClose(10), Establish(20));

@@ -20,6 +20,9 @@ public static class Scenario
 
     public static RecordPlatformClose PlatformClose(int atSeconds, PlatformCloseType type = PlatformCloseType.UserClosed) => new(Id, At(atSeconds), type);
 
+    public static PostSystemMessage Notice(int dueAtSeconds, SystemMessageKind kind = SystemMessageKind.AgentWait, int session = 1,
+        string text = "Still looking for someone") => new(Id, session, kind, text, At(dueAtSeconds));
+
     public static Conversation Given(params object[] events) =>
         events.Aggregate(Conversation.Initial(Id), (state, e) => state.Evolve(e));
 
@@ -33,6 +36,8 @@ public static class Scenario
         PostUserMessage c => ConversationDecider.Decide(c, state),
         RecordPlatformClose c => ConversationDecider.Decide(c, state),
         CloseIdleConversation c => ConversationDecider.Decide(c, state, Now),
+        CloseIdleConversationV2 c => ConversationDecider.Decide(c, state, Now),
+        PostSystemMessage c => ConversationDecider.Decide(c, state, Now),
         ReplyAsAgent c => ConversationDecider.Decide(c, state, Now),
         AssignAgent c => ConversationDecider.Decide(c, state, Now),
         CloseByAgent c => ConversationDecider.Decide(c, state, Now),
