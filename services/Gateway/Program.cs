@@ -1,20 +1,28 @@
 using Handoff.Gateway.Docs;
 using Handoff.Gateway.Messaging;
 using Handoff.Gateway.Proxy;
+using Handoff.Gateway.RateLimits;
 using Handoff.Gateway.Webhooks;
+using Handoff.Gateway.WebhookSecurity;
 using Handoff.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddWebhooks();
+builder.AddWebhookSecurity();
+builder.AddRateLimits();
 builder.AddGatewayMessaging();
 builder.AddConversationsProxy();
 
 var app = builder.Build();
+app.UseWebhookErrorShape();
+app.UseWebhookSecretInPath(); // before routing, which must not see the secret
+app.UseRouting();
+app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapApiDocsPage();
 app.MapWebhooks();
-app.MapReverseProxy();
+app.MapReverseProxy().RequireRateLimiting(RateLimitExtensions.ApiPolicy);
 app.Run();
 
 public partial class Program;

@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using Handoff.Conversations.Conversations;
+using Handoff.Conversations.GetConversation;
+using Marten;
 
 namespace Handoff.Conversations.Api;
 
@@ -24,4 +26,17 @@ public static class ApiErrors
     }
 
     public static string AgentId(this ClaimsPrincipal agent) => agent.FindFirstValue(AgentApi.AgentIdClaim) ?? "";
+
+    public static IResult Forbidden(string message) => Results.Json(new ApiError("forbidden", message), statusCode: StatusCodes.Status403Forbidden);
+
+    /// <summary>
+    /// Whether the agent may act on the conversation, checked before anything is decided: another bot's conversation
+    /// is answered 404 and left as it was. The bot of a conversation is fixed by its first establish.
+    /// </summary>
+    public static async Task<bool> MaySeeAsync(this AgentScope scope, IDocumentStore store, string conversationId, CancellationToken ct)
+    {
+        if (scope.IsSupervisor) return true;
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<ConversationView>(conversationId, ct) is { } view && scope.Sees(view.BotId);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Handoff.Conversations.Api;
 using Handoff.Conversations.Conversations;
 using Marten;
@@ -10,9 +9,10 @@ public static class CloseEndpoint
     public static RouteGroupBuilder MapClose(this RouteGroupBuilder api)
     {
         api.MapPost("/{conversationId}/close", async (
-                string conversationId, ClaimsPrincipal agent, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
+                string conversationId, AgentScope scope, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
             {
-                var command = new CloseByAgent(conversationId, agent.AgentId());
+                if (!await scope.MaySeeAsync(store, conversationId, ct)) return ApiErrors.NotFound();
+                var command = new CloseByAgent(conversationId, scope.AgentId);
                 var decision = await store.DecideAndSaveAsync(conversationId, s => ConversationDecider.Decide(command, s, clock.GetUtcNow()), ct);
                 return decision.Rejection is { } rejection ? rejection.ToResult() : Results.Accepted();
             })

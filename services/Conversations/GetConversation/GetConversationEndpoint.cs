@@ -7,8 +7,8 @@ public static class GetConversationEndpoint
 {
     public static RouteGroupBuilder MapGetConversation(this RouteGroupBuilder api)
     {
-        api.MapGet("/{conversationId}", async (string conversationId, IQuerySession session, CancellationToken ct) =>
-                await session.LoadAsync<ConversationView>(conversationId, ct) is { } view
+        api.MapGet("/{conversationId}", async (string conversationId, AgentScope scope, IQuerySession session, CancellationToken ct) =>
+                await session.LoadAsync<ConversationView>(conversationId, ct) is { } view && scope.Sees(view.BotId)
                     ? Results.Ok(view)
                     : ApiErrors.NotFound())
             .WithName("GetConversation")

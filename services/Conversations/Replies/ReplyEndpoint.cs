@@ -1,7 +1,7 @@
-using System.Security.Claims;
 using Handoff.Conversations.Api;
 using Handoff.Conversations.Conversations;
 using Marten;
+using Microsoft.Extensions.Options;
 
 namespace Handoff.Conversations.Replies;
 
@@ -14,9 +14,13 @@ public static class ReplyEndpoint
     public static RouteGroupBuilder MapReply(this RouteGroupBuilder api)
     {
         api.MapPost("/{conversationId}/messages", async (
-                string conversationId, ReplyRequest? request, ClaimsPrincipal agent, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
+                string conversationId, ReplyRequest? request, AgentScope scope, IOptions<AgentApiOptions> limits, IDocumentStore store,
+                TimeProvider clock, CancellationToken ct) =>
             {
-                var command = new ReplyAsAgent(conversationId, agent.AgentId(), request?.Text ?? "");
+                if (request?.Text is { } text && text.Length > limits.Value.MaxTextLength)
+                    return ApiErrors.BadRequest("text_too_long", $"The message text must be at most {limits.Value.MaxTextLength} characters.");
+                if (!await scope.MaySeeAsync(store, conversationId, ct)) return ApiErrors.NotFound();
+                var command = new ReplyAsAgent(conversationId, scope.AgentId, request?.Text ?? "");
                 var decision = await store.DecideAndSaveAsync(conversationId, s => ConversationDecider.Decide(command, s, clock.GetUtcNow()), ct);
                 return decision.Rejection is { } rejection
                     ? rejection.ToResult()

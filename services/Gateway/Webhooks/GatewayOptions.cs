@@ -20,6 +20,20 @@ public sealed class GatewayOptions : IValidatableObject
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxBodyBytes { get; set; } = 65536;
 
+    /// <summary>Longest <c>conversation_id</c> and <c>bot_id</c> accepted; AltaBots' ids are 24-character hex.</summary>
+    [Range(16, 1024)]
+    public int MaxIdLength { get; set; } = 128;
+
+    /// <summary>Longest chat text or history turn, in characters.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxTextLength { get; set; } = 8000;
+
+    /// <summary>Most bot-history turns an establish may carry.</summary>
+    [Range(0, 10_000)]
+    public int MaxHistoryTurns { get; set; } = 200;
+
+    public WebhookLimits Limits() => new(MaxIdLength, MaxTextLength, MaxHistoryTurns);
+
     public static readonly string[] DefaultPathPrefixes = ["", "/human/service"];
 
     /// <summary>The prefixes in route form: "" for the root, otherwise "/a/b" without a trailing slash.</summary>

@@ -1,24 +1,58 @@
 using Handoff.Contracts;
+using Handoff.Gateway.WebhookSecurity;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace Handoff.Gateway.Webhooks;
 
 /// <summary>Body → command → sent to Conversations; 200 only once the broker has confirmed the message.</summary>
-public sealed class WebhookHandler(ISendEndpointProvider sendEndpoints, IOptions<GatewayOptions> options, ILogger<WebhookHandler> logger)
+public sealed class WebhookHandler(
+    ISendEndpointProvider sendEndpoints, WebhookAuthenticator authenticator, IOptions<GatewayOptions> options, ILogger<WebhookHandler> logger)
 {
-    public async Task<IResult> HandleAsync<T>(HttpRequest request, Func<ReadOnlyMemory<byte>, Parsed<T>> parse, Func<T, string> conversationId)
+    public async Task<IResult> HandleAsync<T>(
+        HttpRequest request, Func<ReadOnlyMemory<byte>, WebhookLimits, Parsed<T>> parse, Func<T, string> conversationId)
         where T : class
     {
+        // The secret first: a stranger learns nothing about our limits or parsing, and costs us no body read.
+        if (authenticator.CheckSecret(request) is { } unauthenticated)
+            return Rejected<T>(unauthenticated);
+
         var (body, rejection) = await WebhookBody.ReadAsync(request, options.Value.MaxBodyBytes);
         if (rejection is not null)
             return rejection.ToResult();
 
-        var parsed = parse(body);
+        if (authenticator.CheckSignature(request, body.Span, out var webhookId) is { } unsigned)
+            return Rejected<T>(unsigned);
+
+        // A sender retries with the same webhook-id after anything but 200: that retry is not a replay.
+        var delivered = false;
+        try
+        {
+            var reply = await ParseAndSendAsync(request, body, parse, conversationId);
+            delivered = reply.Code == StatusCodes.Status200OK;
+            return reply.ToResult();
+        }
+        finally
+        {
+            if (webhookId is not null && !delivered) authenticator.Release(webhookId);
+        }
+    }
+
+    private IResult Rejected<T>(WebhookReply reply)
+    {
+        logger.LogInformation("Rejected {CommandType} webhook: {Problem}", typeof(T).Name, reply.Message);
+        return reply.ToResult();
+    }
+
+    private async Task<WebhookReply> ParseAndSendAsync<T>(
+        HttpRequest request, ReadOnlyMemory<byte> body, Func<ReadOnlyMemory<byte>, WebhookLimits, Parsed<T>> parse, Func<T, string> conversationId)
+        where T : class
+    {
+        var parsed = parse(body, options.Value.Limits());
         if (parsed.Command is not { } command)
         {
             logger.LogInformation("Rejected {CommandType} webhook: {Problem}", typeof(T).Name, parsed.Error);
-            return new WebhookReply(StatusCodes.Status400BadRequest, parsed.Error!).ToResult();
+            return new WebhookReply(StatusCodes.Status400BadRequest, parsed.Error!);
         }
 
         var aborted = request.HttpContext.RequestAborted;
@@ -30,12 +64,12 @@ public sealed class WebhookHandler(ISendEndpointProvider sendEndpoints, IOptions
             // WaitAsync bounds the wait even where MassTransit stops watching the token (e.g. while it reconnects).
             var endpoint = await sendEndpoints.GetSendEndpoint(Queues.ConversationCommandsAddress).WaitAsync(timeout.Token);
             await endpoint.Send(command, timeout.Token).WaitAsync(timeout.Token);
-            return WebhookReply.Success.ToResult();
+            return WebhookReply.Success;
         }
         catch (Exception e) when (!aborted.IsCancellationRequested)
         {
             logger.LogWarning(e, "Broker did not confirm {CommandType} for {ConversationId}", typeof(T).Name, conversationId(command));
-            return new WebhookReply(StatusCodes.Status503ServiceUnavailable, "message broker unavailable, please retry").ToResult();
+            return new WebhookReply(StatusCodes.Status503ServiceUnavailable, "message broker unavailable, please retry");
         }
     }
 }

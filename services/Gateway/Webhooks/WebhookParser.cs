@@ -12,35 +12,46 @@ public static class WebhookParser
     // The largest value DateTimeOffset.FromUnixTimeMilliseconds accepts (9999-12-31T23:59:59.999Z).
     private const long MaxUnixMilliseconds = 253_402_300_799_999;
 
-    public static Parsed<EstablishConversation> Establish(ReadOnlyMemory<byte> json) => Parse(json, root => new EstablishConversation(
-        ConversationId: RequiredString(root, "conversation_id"),
-        BotId: RequiredString(root, "bot_id"),
-        Timestamp: Timestamp(root),
-        Email: OptionalString(root, "email"),
-        User: User(root),
-        History: History(root)));
+    public static Parsed<EstablishConversation> Establish(ReadOnlyMemory<byte> json, WebhookLimits? limits = null) =>
+        Parse(json, limits ?? WebhookLimits.Default, (root, l) => new EstablishConversation(
+            ConversationId: Id(root, "conversation_id", l),
+            BotId: Id(root, "bot_id", l),
+            Timestamp: Timestamp(root),
+            Email: OptionalString(root, "email", l),
+            User: User(root, l),
+            History: History(root, l)));
 
-    public static Parsed<PostUserMessage> Chat(ReadOnlyMemory<byte> json) => Parse(json, root => new PostUserMessage(
-        ConversationId: RequiredString(root, "conversation_id"),
-        Timestamp: Timestamp(root),
-        Text: RequiredString(root, "body")));
+    public static Parsed<PostUserMessage> Chat(ReadOnlyMemory<byte> json, WebhookLimits? limits = null) =>
+        Parse(json, limits ?? WebhookLimits.Default, (root, l) => new PostUserMessage(
+            ConversationId: Id(root, "conversation_id", l),
+            Timestamp: Timestamp(root),
+            Text: Text(RequiredString(root, "body"), "body", l)));
 
-    public static Parsed<RecordPlatformClose> Close(ReadOnlyMemory<byte> json) => Parse(json, root => new RecordPlatformClose(
-        ConversationId: RequiredString(root, "conversation_id"),
-        Timestamp: Timestamp(root),
-        Type: Required(root, "type") switch
-        {
-            { ValueKind: JsonValueKind.String } t when Is(t, "TIMEOUT") => PlatformCloseType.Timeout,
-            { ValueKind: JsonValueKind.String } t when Is(t, "USER_CLOSED") => PlatformCloseType.UserClosed,
-            _ => throw new FieldException("type", "must be TIMEOUT or USER_CLOSED"),
-        }));
+    public static Parsed<RecordPlatformClose> Close(ReadOnlyMemory<byte> json, WebhookLimits? limits = null) =>
+        Parse(json, limits ?? WebhookLimits.Default, (root, l) => new RecordPlatformClose(
+            ConversationId: Id(root, "conversation_id", l),
+            Timestamp: Timestamp(root),
+            Type: Required(root, "type") switch
+            {
+                { ValueKind: JsonValueKind.String } t when Is(t, "TIMEOUT") => PlatformCloseType.Timeout,
+                { ValueKind: JsonValueKind.String } t when Is(t, "USER_CLOSED") => PlatformCloseType.UserClosed,
+                _ => throw new FieldException("type", "must be TIMEOUT or USER_CLOSED"),
+            }));
 
-    private static Parsed<T> Parse<T>(ReadOnlyMemory<byte> json, Func<JsonElement, T> read) where T : class
+    private static Parsed<T> Parse<T>(ReadOnlyMemory<byte> json, WebhookLimits limits, Func<JsonElement, WebhookLimits, T> read) where T : class
     {
+        // The reader does not check the UTF-8 inside strings until they are read; a broken body is the sender's fault.
+        if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+            return Parsed<T>.Fail("request body: is not valid UTF-8");
+
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            // Duplicate keys are refused: two readers of one body must never see two different webhooks.
+            document = JsonDocument.Parse(json, new JsonDocumentOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false, MaxDepth = 16,
+            });
         }
         catch (JsonException)
         {
@@ -53,7 +64,7 @@ public static class WebhookParser
                 return Parsed<T>.Fail("request body: must be a JSON object");
             try
             {
-                return Parsed<T>.Ok(read(document.RootElement));
+                return Parsed<T>.Ok(read(document.RootElement, limits));
             }
             catch (FieldException e)
             {
@@ -78,24 +89,44 @@ public static class WebhookParser
             ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
             : throw new FieldException("timestamp", "must be a positive integer (Unix milliseconds)");
 
-    // Optional metadata of the wrong type counts as absent: a quirk in user details must not cost the user the handoff.
-    private static string? OptionalString(JsonElement parent, string name) =>
-        parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    // Ids name streams, queues' messages and log lines: short, and free of control characters.
+    private static string Id(JsonElement root, string name, WebhookLimits limits)
+    {
+        var id = RequiredString(root, name);
+        if (id.Length > limits.MaxIdLength)
+            throw new FieldException(name, $"must be at most {limits.MaxIdLength} characters");
+        if (id.Any(char.IsControl) || id.Any(char.IsSurrogate))
+            throw new FieldException(name, "must not contain control characters");
+        return id;
+    }
 
-    private static UserInfo User(JsonElement root) =>
+    private static string Text(string text, string path, WebhookLimits limits) =>
+        text.Length <= limits.MaxTextLength ? text : throw new FieldException(path, $"must be at most {limits.MaxTextLength} characters");
+
+    // Optional metadata of the wrong type or an absurd length counts as absent: a quirk in user details must not cost
+    // the user the handoff.
+    private static string? OptionalString(JsonElement parent, string name, WebhookLimits limits) =>
+        parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            && value.GetString() is { } text && text.Length <= limits.MaxIdLength * 2
+            ? text
+            : null;
+
+    private static UserInfo User(JsonElement root, WebhookLimits limits) =>
         root.TryGetProperty("user_info", out var user) && user.ValueKind == JsonValueKind.Object
             ? new UserInfo(
-                UserId: OptionalString(user, "user_id"),
-                AnonymousId: OptionalString(user, "anonymous_id"),
-                Email: OptionalString(user, "email"),
-                Phone: OptionalString(user, "phone"))
+                UserId: OptionalString(user, "user_id", limits),
+                AnonymousId: OptionalString(user, "anonymous_id", limits),
+                Email: OptionalString(user, "email", limits),
+                Phone: OptionalString(user, "phone", limits))
             : new UserInfo(null, null, null, null);
 
-    private static List<BotTurn> History(JsonElement root)
+    private static List<BotTurn> History(JsonElement root, WebhookLimits limits)
     {
         var body = Required(root, "body");
         if (body.ValueKind != JsonValueKind.Array)
             throw new FieldException("body", "must be a list of {text, message_type}");
+        if (body.GetArrayLength() > limits.MaxHistoryTurns)
+            throw new FieldException("body", $"must have at most {limits.MaxHistoryTurns} turns");
 
         var turns = new List<BotTurn>(body.GetArrayLength());
         var index = 0;
@@ -118,7 +149,7 @@ public static class WebhookParser
                 JsonValueKind.Null => "",
                 _ => throw new FieldException($"{path}.text", "must be a string"),
             } : "";
-            turns.Add(new BotTurn(kind, text));
+            turns.Add(new BotTurn(kind, Text(text, $"{path}.text", limits)));
         }
         return turns;
     }

@@ -22,5 +22,8 @@ public sealed class AltaBotsOptions : IValidatableObject
     {
         if (BaseUrl is { IsAbsoluteUri: false } || BaseUrl is { Scheme: not ("http" or "https") })
             yield return new ValidationResult("AltaBots:BaseUrl must be an absolute http(s) URI.", [nameof(BaseUrl)]);
+        // Every call carries the API key and the user's conversation: plain http only where it cannot leave the machine.
+        else if (BaseUrl is { Scheme: "http", IsLoopback: false })
+            yield return new ValidationResult("AltaBots:BaseUrl must be https (plain http is allowed only on loopback).", [nameof(BaseUrl)]);
     }
 }

@@ -23,6 +23,9 @@ public class ConversationsService : IsolatedEnvironment
     public ObservedEvents Observed { get; } = new();
     private IBusControl observer = null!;
 
+    /// <summary>Settings a derived fixture adds, ASP.NET key style.</summary>
+    protected virtual IEnumerable<(string Key, string Value)> Settings => [];
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
@@ -44,6 +47,8 @@ public class ConversationsService : IsolatedEnvironment
                 builder.UseSetting(key, value);
             builder.UseSetting("Auth:SigningKey", DevToken.TestSigningKey);
             builder.UseSetting("Handoff:Greeting", Greeting);
+            foreach (var (key, value) in Settings)
+                builder.UseSetting(key, value);
         });
         Factory.CreateClient().Dispose();
     }
@@ -55,10 +60,12 @@ public class ConversationsService : IsolatedEnvironment
         await base.DisposeAsync();
     }
 
-    public HttpClient Agent(string agentId = "agent-1")
+    /// <summary>A client with a supervisor's token (sees every conversation) unless a role and bots are given.</summary>
+    public HttpClient Agent(string agentId = "agent-1", string? role = DevToken.Supervisor, params string[] bots)
     {
         var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DevToken.Create(agentId));
+        client.DefaultRequestHeaders.Authorization =
+            new AuthenticationHeaderValue("Bearer", DevToken.Create(agentId, role: role, bots: bots.Length > 0 ? bots : null));
         return client;
     }
 
