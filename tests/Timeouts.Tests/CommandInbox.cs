@@ -7,7 +7,7 @@ using RabbitMQ.Client.Events;
 
 namespace Handoff.Timeouts.Tests;
 
-/// <summary>Reads the <c>conversations-commands</c> queue of a test environment, as Conversations would.</summary>
+/// <summary>Reads the <c>conversations-commands-N</c> lanes of a test environment, as Conversations would.</summary>
 public sealed class CommandInbox : IAsyncDisposable
 {
     /// <summary>The name of the inbox's own broker connection, so a test that cuts the service's connections spares it.</summary>
@@ -24,7 +24,6 @@ public sealed class CommandInbox : IAsyncDisposable
         var inbox = new CommandInbox();
         inbox._connection = await new ConnectionFactory { Uri = env.RabbitMqUri, ClientProvidedName = InboxConnectionName }.CreateConnectionAsync();
         inbox._channel = await inbox._connection.CreateChannelAsync();
-        await inbox._channel.QueueDeclareAsync(Queues.ConversationCommands, durable: true, exclusive: false, autoDelete: false);
         var consumer = new AsyncEventingBasicConsumer(inbox._channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
@@ -35,7 +34,14 @@ public sealed class CommandInbox : IAsyncDisposable
                 inbox._notices.Enqueue((envelope.RootElement.GetProperty("message").Deserialize<PostSystemMessage>(Json)!, DateTimeOffset.UtcNow));
             return Task.CompletedTask;
         };
-        await inbox._channel.BasicConsumeAsync(Queues.ConversationCommands, autoAck: true, consumer);
+        // Declared as the service declares them (single active consumer), or RabbitMQ refuses the second declaration.
+        for (var lane = 0; lane < Queues.ConversationCommandLanes; lane++)
+        {
+            var queue = Queues.ConversationCommandLane(lane);
+            await inbox._channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+                arguments: new Dictionary<string, object?> { ["x-single-active-consumer"] = true });
+            await inbox._channel.BasicConsumeAsync(queue, autoAck: true, consumer);
+        }
         return inbox;
     }
 

@@ -62,7 +62,7 @@ public sealed class WebhookHandler(
         {
             // Send, not Publish: a publish finds no queue until Conversations has bound one, and would be dropped.
             // WaitAsync bounds the wait even where MassTransit stops watching the token (e.g. while it reconnects).
-            var endpoint = await sendEndpoints.GetSendEndpoint(Queues.ConversationCommandsAddress).WaitAsync(timeout.Token);
+            var endpoint = await sendEndpoints.GetSendEndpoint(Queues.ConversationCommandsAddress(conversationId(command))).WaitAsync(timeout.Token);
             await endpoint.Send(command, timeout.Token).WaitAsync(timeout.Token);
             return WebhookReply.Success;
         }

@@ -1,4 +1,4 @@
-using System.Text;
+using Handoff.Contracts;
 using MassTransit;
 
 namespace Handoff.Outbound.Deliveries;
@@ -20,14 +20,7 @@ public static class DeliveryLanes
     /// <summary>The lane's exchange, not its queue: a queue: address would declare the queue without its single-active-consumer flag.</summary>
     public static Uri Address(string conversationId) => new($"exchange:{Queue(For(conversationId))}");
 
-    /// <summary>FNV-1a over the UTF-8 bytes: unlike string.GetHashCode it is the same in every process, which every replica needs.</summary>
-    public static int For(string conversationId)
-    {
-        var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(conversationId))
-            hash = (hash ^ b) * 16777619u;
-        return (int)(hash % Count);
-    }
+    public static int For(string conversationId) => Lanes.Of(conversationId, Count);
 
     public static void ConfigureLanes(this IRabbitMqBusFactoryConfigurator bus, IBusRegistrationContext context)
     {

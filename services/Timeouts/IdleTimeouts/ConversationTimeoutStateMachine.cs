@@ -52,15 +52,15 @@ public class ConversationTimeoutStateMachine : MassTransitStateMachine<Conversat
         // also drops a wake-up that was armed before a close and a reopen.
         During(Open,
             When(IdleTimeout.Received, c => c.Message.Session == c.Saga.Session)
-                .Send(Queues.ConversationCommandsAddress,
+                .Send(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
                     c => new CloseIdleConversationV2(c.Saga.ConversationId, c.Saga.Session, c.Message.DueAt, c.Saga.LastActivitySequence)),
             When(IdleWarning.Received, c => c.Message.Session == c.Saga.Session)
-                .Send(Queues.ConversationCommandsAddress,
+                .Send(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
                     c => new PostSystemMessage(c.Saga.ConversationId, c.Saga.Session, SystemMessageKind.IdleWarning, policy.IdleWarningText,
                         c.Message.DueAt)),
             When(AgentWait.Received, c => c.Message.Session == c.Saga.Session && !c.Saga.AgentReplied)
                 .Then(c => c.Saga.AgentWaitNotices++)
-                .Send(Queues.ConversationCommandsAddress,
+                .Send(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
                     c => new PostSystemMessage(c.Saga.ConversationId, c.Saga.Session, SystemMessageKind.AgentWait, policy.AgentWaitText,
                         c.Message.DueAt))
                 .If(c => policy.NextAgentWaitAt(c.Message.DueAt, c.Saga.AgentWaitNotices) is not null,

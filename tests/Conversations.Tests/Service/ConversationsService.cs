@@ -71,7 +71,8 @@ public class ConversationsService : IsolatedEnvironment
 
     public async Task Send<T>(T command) where T : class
     {
-        var endpoint = await Factory.Services.GetRequiredService<IBus>().GetSendEndpoint(Queues.ConversationCommandsAddress);
+        var conversationId = (string)typeof(T).GetProperty(nameof(PostUserMessage.ConversationId))!.GetValue(command)!;
+        var endpoint = await Factory.Services.GetRequiredService<IBus>().GetSendEndpoint(Queues.ConversationCommandsAddress(conversationId));
         await endpoint.Send(command);
     }
 
