@@ -28,18 +28,21 @@ try
     var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
     {
         cfg.Host(env.RabbitMqUri, h => h.PublisherConfirmation = true);
-        // Stands in for Conversations: only records when each close arrives.
-        cfg.ReceiveEndpoint(Queues.ConversationCommands, e =>
-        {
-            e.PrefetchCount = 500;
-            e.Handler<CloseIdleConversationV2>(context =>
+        // Stands in for Conversations on every command lane: only records when each close arrives.
+        for (var lane = 0; lane < Queues.ConversationCommandLanes; lane++)
+            cfg.ReceiveEndpoint(Queues.ConversationCommandLane(lane), e =>
             {
-                var received = DateTimeOffset.UtcNow;
-                closes.AddOrUpdate(context.Message.ConversationId, _ => [(context.Message.DueAt, received)],
-                    (_, list) => { lock (list) list.Add((context.Message.DueAt, received)); return list; });
-                return Task.CompletedTask;
+                e.SingleActiveConsumer = true;
+                e.ConfigureConsumeTopology = false;
+                e.PrefetchCount = 500;
+                e.Handler<CloseIdleConversationV2>(context =>
+                {
+                    var received = DateTimeOffset.UtcNow;
+                    closes.AddOrUpdate(context.Message.ConversationId, _ => [(context.Message.DueAt, received)],
+                        (_, list) => { lock (list) list.Add((context.Message.DueAt, received)); return list; });
+                    return Task.CompletedTask;
+                });
             });
-        });
     });
     await bus.StartAsync();
 
