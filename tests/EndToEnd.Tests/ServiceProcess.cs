@@ -91,8 +91,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    private bool disposed;
+
+    /// <summary>Kills the process; safe to call again (a test may kill a service its fixture also disposes).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (disposed) return;
+        disposed = true;
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
