@@ -28,6 +28,20 @@ public class ManifestTests
 
     [KubectlTheory]
     [MemberData(nameof(Overlays))]
+    public void Conversations_may_reach_the_identity_provider_an_overlay_configures(string overlay)
+    {
+        var resources = Kubectl.Kustomize($"overlays/{overlay}");
+        var config = resources.OfKind("ConfigMap").Single(c => c.Name() == "conversations-config");
+        if (config["data"]?["Auth__Authority"] is null) return; // the development key needs no network
+
+        // Everything not allowed is denied, so without such a rule no agent token could be validated.
+        Assert.Contains(resources.OfKind("NetworkPolicy"), policy =>
+            (string?)policy["spec"]!["podSelector"]?["matchLabels"]?["app.kubernetes.io/name"] == "conversations" &&
+            Manifests.Items(policy["spec"]!["egress"]).Any(rule => Manifests.Items(rule["ports"]).Any(port => (string?)port["port"] == "443")));
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
     public void Every_Deployment_has_resources_probes_and_a_locked_down_security_context(string overlay)
     {
         var resources = Kubectl.Kustomize($"overlays/{overlay}");
