@@ -41,3 +41,14 @@ public sealed class RateLimitedGateway : GatewayHost
         new("Gateway:RateLimits:Api:PermitLimit", Limit.ToString()),
     ];
 }
+
+/// <summary>Behind an ingress: the client's address comes from X-Forwarded-For (ASPNETCORE_FORWARDEDHEADERS_ENABLED).</summary>
+public sealed class ProxiedRateLimitedGateway : GatewayHost
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("FORWARDEDHEADERS_ENABLED", "true"),
+        new("Gateway:RateLimits:Webhooks:PermitLimit", RateLimitedGateway.Limit.ToString()),
+        new("Gateway:RateLimits:Webhooks:Window", "00:01:00"),
+    ];
+}
