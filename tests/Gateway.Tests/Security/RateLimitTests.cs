@@ -24,3 +24,20 @@ public sealed class RateLimitTests(RateLimitedGateway host) : IClassFixture<Rate
         Assert.NotEqual(HttpStatusCode.TooManyRequests, (await client.GetAsync("/health/live")).StatusCode);
     }
 }
+
+public sealed class ApiRateLimitTests(RateLimitedGateway host) : IClassFixture<RateLimitedGateway>
+{
+    [Fact]
+    public async Task A_source_over_its_agent_API_limit_gets_429_before_the_request_is_proxied()
+    {
+        using var client = host.Factory.CreateClient();
+        // No Conversations runs behind this Gateway: a request let through is answered by the proxy (502), not 429.
+        for (var i = 0; i < RateLimitedGateway.Limit; i++)
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, (await client.GetAsync("/api/conversations")).StatusCode);
+
+        var response = await client.GetAsync("/api/conversations");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal(429, (await response.Content.ReadFromJsonAsync<RateLimitTests.Reply>())!.Code);
+    }
+}
