@@ -10,33 +10,8 @@ namespace Handoff.EndToEnd.Tests;
 
 public class HandoffLoopTests(HandoffSystem system, ITestOutputHelper output) : IClassFixture<HandoffSystem>
 {
-    private const string ConversationId = "67d8db020fa31d1ef64f53dg";
-
-    // The establish example of AltaBots' own page, byte for byte.
-    private const string ReferenceEstablish = """
-        {
-          "body": [
-            {
-              "text": "human service",
-              "message_type": "QUESTION"
-            },
-            {
-              "text": "",
-              "message_type": "ANSWER"
-            }
-          ],
-          "timestamp": 1742265090895,
-          "email": "bob@gmail.com",
-          "conversation_id": "67d8db020fa31d1ef64f53dg",
-          "bot_id": "665d88b03ce2b13cf2d573454",
-          "user_info": {
-            "phone": null,
-            "email": "bob@gmail.com",
-            "user_id": "KDslas",
-            "anonymous_id": "652face5184b30540a6ea7fe"
-          }
-        }
-        """;
+    private const string ConversationId = ReferenceExample.ConversationId;
+    private const string ReferenceEstablish = ReferenceExample.Establish;
 
     [Fact]
     public async Task A_handoff_runs_from_establish_through_reply_and_close_to_an_idle_close()

@@ -1,3 +1,4 @@
+using Handoff.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -57,20 +58,26 @@ public sealed class ServiceProcess : IAsyncDisposable
     private async Task WaitUntilLiveAsync()
     {
         using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (process.HasExited)
-                throw new InvalidOperationException($"{Name} exited with {process.ExitCode}:\n{Output}");
-            try
+            await Eventually.True(async () =>
             {
-                if ((await http.GetAsync("/health/ready")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(100);
+                if (process.HasExited)
+                    throw new InvalidOperationException($"{Name} exited with {process.ExitCode}:\n{Output}");
+                try
+                {
+                    return (await http.GetAsync("/health/ready")).IsSuccessStatusCode;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(60), $"{Name} is ready");
         }
-        throw new TimeoutException($"{Name} was not ready within 60 s:\n{Output}");
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{Output}", e);
+        }
     }
 
     /// <summary>The service's dll, built beside this test assembly in the same configuration.</summary>

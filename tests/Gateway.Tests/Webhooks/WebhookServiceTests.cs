@@ -1,3 +1,4 @@
+using Handoff.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -61,33 +62,7 @@ public sealed class WebhookServiceTests(GatewayHost host) : IClassFixture<Gatewa
     [Fact]
     public async Task The_reference_page_curl_example_is_accepted()
     {
-        // Byte for byte the --data of the curl example on the AltaBots page.
-        const string example = """
-            {
-              "body": [
-                {
-                  "text": "human service",
-                  "message_type": "QUESTION"
-                },
-                {
-                  "text": "",
-                  "message_type": "ANSWER"
-                }
-              ],
-              "timestamp": 1742265090895,
-              "email": "bob@gmail.com",
-              "conversation_id": "67d8db020fa31d1ef64f53dg",
-              "bot_id": "665d88b03ce2b13cf2d573454",
-              "user_info": {
-                "phone": null,
-                "email": "bob@gmail.com",
-                "user_id": "KDslas",
-                "anonymous_id": "652face5184b30540a6ea7fe"
-              }
-            }
-            """;
-
-        var response = await _client.PostJsonAsync("/human/service/conversation/establish", example);
+        var response = await _client.PostJsonAsync("/human/service/conversation/establish", ReferenceExample.Establish);
 
         await AssertSuccess(response);
         var (command, _) = await host.Commands.TakeUntilAsync<EstablishConversation>("67d8db020fa31d1ef64f53dg");
