@@ -12,7 +12,7 @@ public class SchemaCommandTests(IsolatedEnvironment environment) : IClassFixture
     public static TheoryData<string, string> Services => new()
     {
         { "Conversations", "mt_events" },
-        { "Outbound", "mt_doc_deliveredmessage" },
+        { "Outbound", "deliveries" }, // the delivery queue (Deliveries/DeliverySchema.cs)
         { "Timeouts", "mt_doc_conversationtimeout" },
     };
 

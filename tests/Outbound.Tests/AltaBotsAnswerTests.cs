@@ -31,7 +31,10 @@ public sealed class AltaBotsAnswerTests
     [Fact]
     public void No_answer_at_all_is_retried()
     {
-        Assert.Equal(DeliveryOutcome.Retry, DeliveryResult.NoAnswer.Outcome);
-        Assert.Null(DeliveryResult.NoAnswer.StatusCode);
+        var noAnswer = DeliveryResult.NoAnswer("ConnectionRefused");
+
+        Assert.Equal(DeliveryOutcome.Retry, noAnswer.Outcome);
+        Assert.Null(noAnswer.StatusCode);
+        Assert.Equal("no answer (ConnectionRefused)", noAnswer.Description);
     }
 }

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using Handoff.Contracts;
-using Handoff.Outbound.Deliveries;
+using Handoff.Outbound.Operations;
 using Handoff.Testing;
-using Marten;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Handoff.Outbound.Tests;
 
@@ -13,6 +11,7 @@ public sealed class DeliveryTests(OutboundFixture env) : IClassFixture<OutboundF
 {
     private static readonly DateTimeOffset At = new(2025, 3, 18, 2, 31, 30, 895, TimeSpan.Zero);
     private static readonly TimeSpan RetriesDone = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(50);
 
     private static string NewConversation() => "c" + Guid.NewGuid().ToString("N")[..20];
 
@@ -40,6 +39,7 @@ public sealed class DeliveryTests(OutboundFixture env) : IClassFixture<OutboundF
         Assert.Equal(FakeAltaBots.Prefix + "/v1/human/message/receive", call.Path);
         Assert.Equal("Bearer " + OutboundFixture.ApiKey, call.Authorization);
         Assert.Equal(messageId.ToString(), call.IdempotencyKey);
+        Assert.Equal(messageId.ToString(), call.WebhookId);
         Assert.Equal(["conversation_id", "timestamp", "body"], PropertyNames(call.Body));
         Assert.Equal(conversation, call.Body.GetProperty("conversation_id").GetString());
         Assert.Equal(At.AddSeconds(3).ToUnixTimeMilliseconds(), call.Body.GetProperty("timestamp").GetInt64());
@@ -85,19 +85,52 @@ public sealed class DeliveryTests(OutboundFixture env) : IClassFixture<OutboundF
     }
 
     [Fact]
-    public async Task A_message_refused_twice_with_503_is_accepted_once_and_the_next_one_waits_for_it()
+    public async Task A_message_refused_three_times_with_503_is_accepted_once_after_the_scheduled_waits_and_the_next_one_waits_for_it()
     {
         var conversation = NewConversation();
         var first = Guid.NewGuid();
-        env.AltaBots.Refuse(conversation, 503, 503);
+        env.AltaBots.Refuse(conversation, 503, 503, 503);
 
         await env.Publish(Reply(conversation, 1, "first"), first);
         await env.Publish(Reply(conversation, 2, "second"));
 
         var accepted = await AcceptedCount(conversation, 2, RetriesDone);
         Assert.Equal(["first", "second"], Texts(accepted));
-        var attemptsOfFirst = env.AltaBots.Calls(conversation).Where(c => c.IdempotencyKey == first.ToString()).ToList();
-        Assert.Equal([503, 503, 200], attemptsOfFirst.Select(c => c.Status));
+        var attempts = env.AltaBots.Calls(conversation).Where(c => c.IdempotencyKey == first.ToString()).OrderBy(c => c.StartedAt).ToList();
+        Assert.Equal([503, 503, 503, 200], attempts.Select(c => c.Status));
+        for (var i = 1; i < attempts.Count; i++)
+            Assert.True(attempts[i].StartedAt - attempts[i - 1].At >= OutboundFixture.Waits[i - 1] * (1 - OutboundFixture.Jitter) - Slack,
+                $"attempt {i + 1} came {(attempts[i].StartedAt - attempts[i - 1].At).TotalMilliseconds} ms after the one before");
+        Assert.True(accepted[1].StartedAt >= attempts[^1].At, "the second message went only once the first was accepted");
+    }
+
+    [Fact]
+    public async Task A_429_with_retry_after_2_is_not_retried_before_2_seconds()
+    {
+        var conversation = NewConversation();
+        env.AltaBots.Throttle(conversation, 429, "2");
+
+        await env.Publish(Reply(conversation, 1, "throttled"));
+
+        await AcceptedCount(conversation, 1, RetriesDone);
+        var calls = env.AltaBots.Calls(conversation).OrderBy(c => c.StartedAt).ToList();
+        Assert.Equal([429, 200], calls.Select(c => c.Status));
+        Assert.True(calls[1].StartedAt - calls[0].At >= TimeSpan.FromSeconds(2) - Slack,
+            $"retried {(calls[1].StartedAt - calls[0].At).TotalMilliseconds} ms after the 429");
+    }
+
+    [Fact]
+    public async Task A_503_with_retry_after_as_an_http_date_is_honoured_too()
+    {
+        var conversation = NewConversation();
+        // Whole seconds only in an HTTP date: at least 2 s from now.
+        var notBefore = DateTimeOffset.UtcNow.AddSeconds(3);
+        env.AltaBots.Throttle(conversation, 503, notBefore.ToString("R"));
+
+        await env.Publish(Reply(conversation, 1, "throttled"));
+
+        var accepted = Assert.Single(await AcceptedCount(conversation, 1, RetriesDone));
+        Assert.True(accepted.StartedAt >= notBefore.AddSeconds(-1) - Slack, $"retried at {accepted.StartedAt:O}, asked not before {notBefore:O}");
     }
 
     [Fact]
@@ -120,9 +153,7 @@ public sealed class DeliveryTests(OutboundFixture env) : IClassFixture<OutboundF
     {
         var slow = NewConversation();
         env.AltaBots.Refuse(slow, 503, 503);
-        var others = Enumerable.Range(0, 50).Select(_ => NewConversation())
-            .Where(c => DeliveryLanes.For(c) != DeliveryLanes.For(slow)).Take(5).ToList();
-        Assert.Equal(5, others.Count);
+        var others = Enumerable.Range(0, 20).Select(_ => NewConversation()).ToList();
 
         await env.Publish(Reply(slow, 1, "slow"));
         foreach (var other in others) await env.Publish(Reply(other, 1, "quick"));
@@ -132,7 +163,28 @@ public sealed class DeliveryTests(OutboundFixture env) : IClassFixture<OutboundF
     }
 
     [Fact]
-    public async Task A_message_refused_with_400_is_not_retried_and_lands_in_the_error_queue()
+    public async Task Ten_quick_replies_arrive_in_order_once_each_while_AltaBots_fails_at_random_and_another_conversation_is_not_delayed()
+    {
+        var flaky = NewConversation();
+        var steady = NewConversation();
+        env.AltaBots.FailRandomly(flaky, 0.4, seed: 7);
+        var texts = Enumerable.Range(1, 10).Select(i => $"reply {i}").ToArray();
+
+        for (var i = 0; i < texts.Length; i++)
+        {
+            await env.Publish(Reply(flaky, i + 1, texts[i]));
+            if (i == 1) await env.Publish(Reply(steady, 1, "steady"));
+        }
+
+        var accepted = await AcceptedCount(flaky, texts.Length, TimeSpan.FromSeconds(60));
+        Assert.Equal(texts, Texts(accepted));
+        Assert.True(env.AltaBots.Calls(flaky).Count > texts.Length, "some attempts failed, or this test proves nothing");
+        var steadyCall = Assert.Single(env.AltaBots.Calls(steady));
+        Assert.True(steadyCall.At < accepted[^1].StartedAt, "the steady conversation did not wait for the flaky one");
+    }
+
+    [Fact]
+    public async Task A_message_refused_with_400_is_not_retried_is_failed_and_after_a_replay_is_delivered_once_with_its_id()
     {
         var conversation = NewConversation();
         var refused = Guid.NewGuid();
@@ -141,12 +193,68 @@ public sealed class DeliveryTests(OutboundFixture env) : IClassFixture<OutboundF
         await env.Publish(Reply(conversation, 1, "refused"), refused);
         await env.Publish(Reply(conversation, 2, "after"));
 
-        // The next message of the conversation goes only once the refused one is finished with.
+        // A dead letter does not silence the conversation: the next message goes.
         Assert.Equal(["after"], Texts(await AcceptedCount(conversation, 1, RetriesDone)));
         Assert.Equal([400], env.AltaBots.Calls(conversation).Where(c => c.IdempotencyKey == refused.ToString()).Select(c => c.Status));
-        await Eventually.True(async () => (await env.PeekQueue(DeliveryLanes.Queue(DeliveryLanes.For(conversation)) + "_error"))
-            .Any(m => m.GetProperty("properties").GetProperty("message_id").GetString() == refused.ToString()),
-            because: "the refused message is in the error queue");
+        var failed = await env.Operations.Get(refused, CancellationToken.None);
+        Assert.Equal(DeliveryStatus.Failed, failed?.Status);
+        Assert.Equal(1, failed!.Attempts);
+        Assert.Equal(400, failed.LastStatusCode);
+        Assert.Equal("AltaBots refused it: HTTP 400 (AltaBots code 400)", failed.Failure);
+        Assert.Contains(await env.Operations.List(DeliveryStatus.Failed, null, 0, 500, CancellationToken.None), d => d.Id == refused);
+
+        Assert.Equal(ReplayOutcome.Replayed, await env.Operations.Replay(refused, "supervisor-1", CancellationToken.None));
+
+        var accepted = await AcceptedCount(conversation, 2, RetriesDone);
+        var replayed = Assert.Single(accepted, c => c.IdempotencyKey == refused.ToString());
+        Assert.Equal("refused", replayed.Text);
+        Assert.Equal(DeliveryStatus.Delivered, (await env.Operations.Get(refused, CancellationToken.None))?.Status);
+        Assert.Equal(ReplayOutcome.NotFailed, await env.Operations.Replay(refused, "supervisor-1", CancellationToken.None));
+        Assert.Equal(ReplayOutcome.NotFound, await env.Operations.Replay(Guid.NewGuid(), "supervisor-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Replaying_everything_failed_since_a_time_sends_it_again_in_the_original_order()
+    {
+        var conversation = NewConversation();
+        var before = DateTimeOffset.UtcNow.AddSeconds(-5);
+        var ids = Enumerable.Range(1, 3).Select(_ => Guid.NewGuid()).ToArray();
+        env.AltaBots.Refuse(conversation, 400, 400, 400);
+
+        for (var i = 0; i < ids.Length; i++) await env.Publish(Reply(conversation, i + 1, $"lost {i + 1}"), ids[i]);
+        await Eventually.True(async () => (await Task.WhenAll(ids.Select(id => env.Operations.Get(id, CancellationToken.None))))
+            .All(d => d?.Status == DeliveryStatus.Failed), because: "all three failed");
+
+        var replayed = await env.Operations.ReplayFailedSince(before, "supervisor-1", CancellationToken.None);
+
+        Assert.True(replayed >= 3, $"replayed {replayed}");
+        Assert.Equal(["lost 1", "lost 2", "lost 3"], Texts(await AcceptedCount(conversation, 3, RetriesDone)));
+        Assert.Equal(ids.Select(id => id.ToString()), env.AltaBots.Accepted(conversation).Select(c => c.IdempotencyKey));
+    }
+
+    [Fact]
+    public async Task Each_change_of_a_delivery_is_published_with_a_growing_revision()
+    {
+        var conversation = NewConversation();
+        var id = Guid.NewGuid();
+        env.AltaBots.Refuse(conversation, 503, 400);
+
+        await env.Publish(Reply(conversation, 4, "watched"), id);
+        var failed = await Eventually.Get(() => Task.FromResult(env.StatusReports.FirstOrDefault(r => r.DeliveryId == id && r.State == DeliveryState.Failed)),
+            RetriesDone, "the failed report");
+        await env.Operations.Replay(id, "supervisor-1", CancellationToken.None);
+        await Eventually.Get(() => Task.FromResult(env.StatusReports.FirstOrDefault(r => r.DeliveryId == id && r.State == DeliveryState.Delivered)),
+            RetriesDone, "the delivered report");
+
+        var reports = env.StatusReports.Where(r => r.DeliveryId == id).OrderBy(r => r.Revision).ToList();
+        Assert.Equal([DeliveryState.Retrying, DeliveryState.Failed, DeliveryState.Pending, DeliveryState.Delivered], reports.Select(r => r.State));
+        Assert.Equal([1, 2, 3, 4], reports.Select(r => r.Revision));
+        Assert.All(reports, r => Assert.Equal((conversation, 1, 4L), (r.ConversationId, r.Session, r.Sequence!.Value)));
+        var retrying = reports[0];
+        Assert.Equal((1, 503, "HTTP 503 (AltaBots code 503)"), (retrying.Attempts, retrying.StatusCode!.Value, retrying.Failure));
+        Assert.True(retrying.NextAttemptAt > retrying.At);
+        Assert.Equal((2, 400), (failed.Attempts, failed.StatusCode!.Value));
+        Assert.Equal(1, reports[3].Attempts);
     }
 
     [Fact]
@@ -174,8 +282,7 @@ public sealed class DeliveryTests(OutboundFixture env) : IClassFixture<OutboundF
 
         await AcceptedCount(conversation, 2);
         Assert.Equal(["only once", "marker"], Texts(env.AltaBots.Calls(conversation)));
-        await using var session = env.Outbound.Services.GetRequiredService<IDocumentStore>().QuerySession();
-        Assert.Equal(conversation, (await session.LoadAsync<DeliveredMessage>(messageId))?.ConversationId);
+        Assert.Equal(DeliveryStatus.Delivered, (await env.Operations.Get(messageId, CancellationToken.None))?.Status);
     }
 
     [Fact]

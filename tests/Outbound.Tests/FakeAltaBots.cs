@@ -16,6 +16,8 @@ public sealed record ReceivedCall(
 {
     public string ConversationId => Body.GetProperty("conversation_id").GetString()!;
     public bool Accepted => Status is >= 200 and <= 299;
+    public string? WebhookId { get; init; }
+    public string? Text => Body.TryGetProperty("body", out var text) ? text.GetString() : null;
 }
 
 /// <summary>A stand-in for AltaBots on a free local port, under a regional path prefix, that can be told to refuse.</summary>
@@ -23,7 +25,12 @@ public sealed class FakeAltaBots : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedCall> _calls = new();
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<(int Status, TimeSpan Delay)>> _plans = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Answer>> _plans = new();
+    private readonly ConcurrentDictionary<string, (Random Random, double Probability)> _flaky = new();
+    private int _inFlight;
+    private int _maxInFlight;
+
+    private sealed record Answer(int Status, TimeSpan Delay = default, string? RetryAfter = null);
 
     private FakeAltaBots(WebApplication app) => _app = app;
 
@@ -48,30 +55,71 @@ public sealed class FakeAltaBots : IAsyncDisposable
     /// <summary>The next attempts for <paramref name="conversationId"/> get these statuses; later ones get 200.</summary>
     public void Refuse(string conversationId, params int[] statuses)
     {
-        foreach (var status in statuses) Plan(conversationId).Enqueue((status, TimeSpan.Zero));
+        foreach (var status in statuses) Plan(conversationId).Enqueue(new Answer(status));
     }
 
+    /// <summary>The next attempt for <paramref name="conversationId"/> gets <paramref name="status"/> with this Retry-After header.</summary>
+    public void Throttle(string conversationId, int status, string retryAfter) => Plan(conversationId).Enqueue(new Answer(status, RetryAfter: retryAfter));
+
     /// <summary>The next attempt for <paramref name="conversationId"/> is taken, but answered 200 only after <paramref name="delay"/>.</summary>
-    public void AnswerLate(string conversationId, TimeSpan delay) => Plan(conversationId).Enqueue((200, delay));
+    public void AnswerLate(string conversationId, TimeSpan delay) => Plan(conversationId).Enqueue(new Answer(200, delay));
+
+    /// <summary>Unplanned attempts for <paramref name="conversationId"/> get 503 with this probability, from a seeded sequence.</summary>
+    public void FailRandomly(string conversationId, double probability, int seed) => _flaky[conversationId] = (new Random(seed), probability);
+
+    /// <summary>While true, every request is answered 503 (an outage), whatever was planned.</summary>
+    public bool Down { get => _down; set => _down = value; }
+
+    private volatile bool _down;
+
+    /// <summary>The most requests this fake was serving at once.</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    public IReadOnlyList<ReceivedCall> AllCalls => _calls.ToList();
 
     public IReadOnlyList<ReceivedCall> Calls(string conversationId) => _calls.Where(c => c.ConversationId == conversationId).ToList();
 
     public IReadOnlyList<ReceivedCall> Accepted(string conversationId) => Calls(conversationId).Where(c => c.Accepted).ToList();
 
-    private ConcurrentQueue<(int, TimeSpan)> Plan(string conversationId) => _plans.GetOrAdd(conversationId, _ => new());
+    private ConcurrentQueue<Answer> Plan(string conversationId) => _plans.GetOrAdd(conversationId, _ => new());
 
     private async Task Handle(HttpContext context)
+    {
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            for (var max = Volatile.Read(ref _maxInFlight); inFlight > max; max = Volatile.Read(ref _maxInFlight))
+                if (Interlocked.CompareExchange(ref _maxInFlight, inFlight, max) == max) break;
+            await Respond(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task Respond(HttpContext context)
     {
         var startedAt = DateTimeOffset.UtcNow;
         var body = (await JsonDocument.ParseAsync(context.Request.Body)).RootElement.Clone();
         var conversationId = body.GetProperty("conversation_id").GetString()!;
-        var (status, delay) = Plan(conversationId).TryDequeue(out var planned) ? planned : (200, TimeSpan.Zero);
-        if (delay > TimeSpan.Zero) await Task.Delay(delay);
+        var answer = Down ? new Answer(503)
+            : Plan(conversationId).TryDequeue(out var planned) ? planned
+            : _flaky.TryGetValue(conversationId, out var flaky) && Roll(flaky) ? new Answer(503)
+            : new Answer(200);
+        if (answer.Delay > TimeSpan.Zero) await Task.Delay(answer.Delay);
         _calls.Enqueue(new ReceivedCall(context.Request.Path, context.Request.Headers.Authorization.ToString(),
-            context.Request.Headers["Idempotency-Key"].ToString(), body, status, startedAt, DateTimeOffset.UtcNow));
+            context.Request.Headers["Idempotency-Key"].ToString(), body, answer.Status, startedAt, DateTimeOffset.UtcNow)
+            { WebhookId = context.Request.Headers["webhook-id"].ToString() });
+        if (answer.RetryAfter is { } retryAfter) context.Response.Headers.RetryAfter = retryAfter;
         // Unknown fields on purpose: Outbound must read the answer leniently.
-        context.Response.StatusCode = status;
-        await context.Response.WriteAsJsonAsync(new { code = status == 200 ? 0 : status, message = "fake", trace = Guid.NewGuid() });
+        context.Response.StatusCode = answer.Status;
+        await context.Response.WriteAsJsonAsync(new { code = answer.Status == 200 ? 0 : answer.Status, message = "fake", trace = Guid.NewGuid() });
+    }
+
+    private static bool Roll((Random Random, double Probability) flaky)
+    {
+        lock (flaky.Random) return flaky.Random.NextDouble() < flaky.Probability;
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

@@ -1,7 +1,12 @@
+using Handoff.Outbound.Operations;
 using Handoff.ServiceDefaults;
 using JasperFx;
+using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Weasel.Core;
 
 namespace Handoff.Outbound.Deliveries;
 
@@ -9,26 +14,37 @@ public static class DeliveriesRegistration
 {
     public static IHostApplicationBuilder AddDeliveries(this IHostApplicationBuilder builder)
     {
+        var services = builder.Services;
+        services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
         var (connectionString, schema) = builder.PostgresSettings("outbound");
-        builder.Services.AddMarten(options =>
+        services.AddMarten(options =>
             {
                 options.Connection(connectionString);
                 options.DatabaseSchemaName = schema;
+                options.Events.DatabaseSchemaName = schema;
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-                options.Schema.For<DeliveredMessage>();
+                options.UseSystemTextJsonForSerialization(EnumStorage.AsString);
+                options.Events.AddEventTypes([typeof(DeliveryAttemptFailed), typeof(DeliverySucceeded), typeof(DeliveryGaveUp), typeof(DeliveryReplayed)]);
+                options.Storage.ExtendedSchemaObjects.AddRange(DeliverySchema.Tables(schema));
             })
             .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup();
+            .ApplyAllDatabaseChangesOnStartup()
+            .AddAsyncDaemon(DaemonMode.HotCold)
+            .AddSubscriptionWithServices<DeliveryStatusPublisher>(ServiceLifetime.Singleton);
 
-        builder.Services.AddHealthChecks().AddCheck<DeliveryStoreHealthCheck>("postgres", tags: ["ready"]);
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.AddHandoffMessaging(
-            x =>
-            {
-                x.AddConsumer<DeliveryRouter>(typeof(DeliveryRouterDefinition));
-                x.AddConsumer<DeliveryConsumer>(typeof(DeliveryConsumerDefinition)).ExcludeFromConfigureEndpoints();
-            },
-            (context, bus) => bus.ConfigureLanes(context));
+        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(sp => new DeliveryStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IDocumentStore>(), schema));
+        services.AddSingleton<IDeliveryOperations>(sp => sp.GetRequiredService<DeliveryStore>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new CircuitBreaker(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<DispatchSignal>();
+        services.AddSingleton<DeliveryMetrics>();
+        services.AddHostedService<DeliveryDispatcher>();
+        services.AddHostedService<DeliveryHousekeeper>();
+
+        services.AddHealthChecks().AddCheck<DeliveryStoreHealthCheck>("postgres", tags: ["ready"]);
+        builder.AddHandoffMessaging(x => x.AddConsumer<DeliveryIntake>(typeof(DeliveryIntakeDefinition)));
         return builder;
     }
 }

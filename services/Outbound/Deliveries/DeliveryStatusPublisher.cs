@@ -1,0 +1,69 @@
+using Handoff.Contracts;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Subscriptions;
+using MassTransit;
+
+namespace Handoff.Outbound.Deliveries;
+
+/// <summary>
+/// Publishes every delivery status change recorded in Outbound's store, so that Conversations can show it in the transcript.
+/// At least once: each message carries the store event's id as MessageId, and a Revision that lets consumers ignore repeats
+/// and stale reports.
+/// </summary>
+public sealed class DeliveryStatusPublisher : SubscriptionBase
+{
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+    private readonly IBus _bus;
+    private readonly ILogger<DeliveryStatusPublisher> _logger;
+
+    public DeliveryStatusPublisher(IBus bus, ILogger<DeliveryStatusPublisher> logger)
+    {
+        (_bus, _logger) = (bus, logger);
+        Name = "delivery-status";
+    }
+
+    public override async Task<IChangeListener> ProcessEventsAsync(
+        EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken ct)
+    {
+        // Order does not matter to consumers (revisions sort it out), so a page goes out concurrently.
+        await Task.WhenAll(page.Events
+            .Select(e => (e.Id, Message: ToContract(e.Data, e.Timestamp)))
+            .Where(x => x.Message is not null)
+            .Select(x => PublishUntilConfirmed(x.Message!, x.Id, ct)));
+        return NullChangeListener.Instance;
+    }
+
+    // A broker outage is waited out here rather than thrown to the daemon, which could pause the subscription.
+    private async Task PublishUntilConfirmed(DeliveryStatusChanged message, Guid eventId, CancellationToken ct)
+    {
+        for (var delay = TimeSpan.FromMilliseconds(200); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks)))
+        {
+            try
+            {
+                await _bus.Publish(message, context => context.MessageId = eventId, ct);
+                return;
+            }
+            catch (Exception exception) when (!ct.IsCancellationRequested)
+            {
+                _logger.LogWarning(exception, "Publishing the status of delivery {DeliveryId} of {ConversationId} failed; retrying in {Delay}",
+                    message.DeliveryId, message.ConversationId, delay);
+                await Task.Delay(delay, ct);
+            }
+        }
+    }
+
+    public static DeliveryStatusChanged? ToContract(object data, DateTimeOffset at) => data switch
+    {
+        DeliverySucceeded e => new(e.DeliveryId, e.ConversationId, e.Session, e.Sequence, e.Revision, DeliveryState.Delivered,
+            e.Attempts, at, null, e.StatusCode, null),
+        DeliveryAttemptFailed e => new(e.DeliveryId, e.ConversationId, e.Session, e.Sequence, e.Revision, DeliveryState.Retrying,
+            e.Attempts, at, e.NextAttemptAt, e.StatusCode, e.Failure),
+        DeliveryGaveUp e => new(e.DeliveryId, e.ConversationId, e.Session, e.Sequence, e.Revision, DeliveryState.Failed,
+            e.Attempts, at, null, e.StatusCode, e.Failure),
+        DeliveryReplayed e => new(e.DeliveryId, e.ConversationId, e.Session, e.Sequence, e.Revision, DeliveryState.Pending,
+            0, at, at, null, null),
+        _ => null,
+    };
+}
