@@ -1,4 +1,5 @@
 using Handoff.Contracts;
+using Handoff.Conversations.Deliveries;
 using Handoff.ServiceDefaults;
 using MassTransit;
 
@@ -10,7 +11,12 @@ public static class ConversationCommands
     {
         builder.Services.AddOptions<HandoffOptions>().BindConfiguration(HandoffOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.AddHandoffMessaging(
-            x => x.AddConsumer<ConversationCommandsConsumer>(typeof(ConversationCommandsConsumerDefinition)).ExcludeFromConfigureEndpoints(),
+            x =>
+            {
+                x.AddConsumer<ConversationCommandsConsumer>(typeof(ConversationCommandsConsumerDefinition)).ExcludeFromConfigureEndpoints();
+                // The one bus of this service is set up here; the delivery reports get their endpoint from their definition.
+                x.AddConsumer<DeliveryStatusConsumer, DeliveryStatusConsumerDefinition>();
+            },
             (context, bus) =>
             {
                 for (var lane = 0; lane < Queues.ConversationCommandLanes; lane++)

@@ -34,6 +34,26 @@ public record ConversationWasClosed(string ConversationId, int Session, ClosingR
 /// <summary>The platform closed a conversation that had no open session here: kept until the establish it belongs to arrives.</summary>
 public record PlatformCloseArrivedEarly(string ConversationId, ClosingReason Reason, DateTimeOffset At);
 
+/// <summary>
+/// Outbound's report on one message (or, with a null <paramref name="Sequence"/>, the close) sent to AltaBots.
+/// <paramref name="DeliveryId"/> is the id of the stream event being delivered; only a higher <paramref name="Revision"/>
+/// than any recorded for it is ever recorded, so reports that arrive twice or out of order change nothing.
+/// </summary>
+public record DeliveryStatusRecorded(
+    string ConversationId,
+    Guid DeliveryId,
+    int Session,
+    long? Sequence,
+    int Revision,
+    DeliveryProgress State,
+    int Attempts,
+    DateTimeOffset At,
+    DateTimeOffset? NextAttemptAt,
+    int? StatusCode,
+    string? Failure);
+
+public enum DeliveryProgress { Pending, Retrying, Delivered, Failed }
+
 public record ConversationUser(string? UserId, string? AnonymousId, string? Email, string? Phone);
 
 public record HistoryTurn(HistoryAuthor Author, string Text);
@@ -71,6 +91,9 @@ public sealed record Conversation(
 
     /// <summary>The timer firings already told to the user in the current session.</summary>
     public ImmutableHashSet<TimerFiring> PostedTimers { get; init; } = [];
+
+    /// <summary>The highest revision of each delivery's status recorded so far, by delivery id. Not activity: no timer reads it.</summary>
+    public ImmutableDictionary<Guid, int> DeliveryRevisions { get; init; } = ImmutableDictionary<Guid, int>.Empty;
 
     /// <summary>The session a user message belongs to: the open one, or the one its establish will open.</summary>
     public int CurrentOrNextSession => IsOpen ? Session : Session + 1;
@@ -112,6 +135,7 @@ public sealed record Conversation(
             PendingClose = new PendingClose(e.Reason, e.At),
             SeenWebhooks = SeenWebhooks.Add(Keys.Close(e.At, e.Reason)),
         },
+        DeliveryStatusRecorded e => this with { DeliveryRevisions = DeliveryRevisions.SetItem(e.DeliveryId, e.Revision) },
         _ => this,
     }) with { Exists = true };
 

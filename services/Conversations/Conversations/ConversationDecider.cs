@@ -146,6 +146,33 @@ public static class ConversationDecider
             ? rejection
             : new object[] { new ConversationWasClosed(command.ConversationId, state.Session, ClosingReason.Agent, now) };
 
+    /// <summary>
+    /// Outbound reports each change of a delivery with a growing revision, at least once and in any order: a report
+    /// is news only when its revision is above every one recorded for that delivery. A report for a conversation
+    /// this service never recorded decides nothing rather than open a stream.
+    /// </summary>
+    public static Decision Decide(DeliveryStatusChanged report, Conversation state)
+    {
+        if (!state.Exists)
+            return Decision.Nothing;
+        if (state.DeliveryRevisions.TryGetValue(report.DeliveryId, out var recorded) && recorded >= report.Revision)
+            return Decision.Nothing;
+        return new object[]
+        {
+            new DeliveryStatusRecorded(report.ConversationId, report.DeliveryId, report.Session, report.Sequence, report.Revision,
+                ToProgress(report.State), report.Attempts, report.At, report.NextAttemptAt, report.StatusCode, report.Failure),
+        };
+    }
+
+    private static DeliveryProgress ToProgress(DeliveryState state) => state switch
+    {
+        DeliveryState.Pending => DeliveryProgress.Pending,
+        DeliveryState.Retrying => DeliveryProgress.Retrying,
+        DeliveryState.Delivered => DeliveryProgress.Delivered,
+        DeliveryState.Failed => DeliveryProgress.Failed,
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "A delivery state this build does not know."),
+    };
+
     private static Rejection? CannotAct(Conversation state) => state switch
     {
         { Exists: false } => Rejection.NotFound,

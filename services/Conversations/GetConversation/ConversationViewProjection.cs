@@ -22,17 +22,34 @@ public partial class ConversationViewProjection : SingleStreamProjection<Convers
     }
 
     public void Apply(AgentReplyPosted e, ConversationView view) =>
-        Add(view, new TranscriptEntry(e.Sequence, e.Session, TranscriptAuthor.Agent, e.Text, e.At, e.AgentId));
+        Add(view, new TranscriptEntry(e.Sequence, e.Session, TranscriptAuthor.Agent, e.Text, e.At, e.AgentId, MessageDelivery.Pending(e.At)));
 
     public void Apply(SystemMessagePosted e, ConversationView view) =>
-        Add(view, new TranscriptEntry(e.Sequence, e.Session, TranscriptAuthor.System, e.Text, e.At));
+        Add(view, new TranscriptEntry(e.Sequence, e.Session, TranscriptAuthor.System, e.Text, e.At, Delivery: MessageDelivery.Pending(e.At)));
 
     public void Apply(ConversationWasClosed e, ConversationView view)
     {
         view.Status = ConversationStatus.Closed;
         view.ClosedAt = e.At;
         view.CloseReason = e.Reason;
+        // Outbound tells AltaBots only of the closes decided here; the platform's own closes need no delivery.
+        view.CloseDelivery = e.Reason is ClosingReason.Agent or ClosingReason.Idle ? MessageDelivery.Pending(e.At) : null;
         Touch(view, e.At);
+    }
+
+    // Not activity: LastActivityAt, which orders the agents' list, is left alone.
+    public void Apply(DeliveryStatusRecorded e, ConversationView view)
+    {
+        var delivery = new MessageDelivery(e.State, e.Attempts, e.State == DeliveryProgress.Delivered ? e.At : null, e.NextAttemptAt,
+            e.StatusCode, e.Failure, e.At);
+        if (e.Sequence is not { } sequence)
+        {
+            // A late report on an earlier session's close must not show on the current session's.
+            if (e.Session == view.Session) view.CloseDelivery = delivery;
+            return;
+        }
+        var index = view.Transcript.FindIndex(t => t.Sequence == sequence && t.Session == e.Session);
+        if (index >= 0) view.Transcript[index] = view.Transcript[index] with { Delivery = delivery };
     }
 
     private static ConversationView New(string id, DateTimeOffset at) => new() { Id = id, CreatedAt = at, LastActivityAt = at };
@@ -46,6 +63,7 @@ public partial class ConversationViewProjection : SingleStreamProjection<Convers
         view.AssignedAgent = null;
         view.ClosedAt = null;
         view.CloseReason = null;
+        view.CloseDelivery = null;
         var turns = e.History.Select((turn, i) => new TranscriptEntry(
             e.FirstSequence + i, e.Session, turn.Author == HistoryAuthor.User ? TranscriptAuthor.User : TranscriptAuthor.Bot, turn.Text, e.At));
         foreach (var turn in turns) Add(view, turn);

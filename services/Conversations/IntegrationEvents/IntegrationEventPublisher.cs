@@ -71,6 +71,8 @@ public class IntegrationEventPublisher : SubscriptionBase
         AgentReplyPosted e => new AgentReplied(e.ConversationId, e.Session, e.Sequence, e.AgentId, e.Text, recordedAt),
         SystemMessagePosted e => new SystemMessageSent(e.ConversationId, e.Session, e.Sequence, e.Text, recordedAt),
         ConversationWasClosed e => new ConversationClosed(e.ConversationId, e.Session, ToContract(e.Reason), recordedAt),
+        // Outbound published the report this records; publishing it again would echo it back to its own source.
+        DeliveryStatusRecorded => null,
         // Remembered only to close the session it overtook; that close is published then.
         _ => null,
     };

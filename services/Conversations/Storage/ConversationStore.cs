@@ -28,7 +28,7 @@ public static class ConversationStore
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString);
                 opts.Events.AddEventTypes([
                     typeof(HandoffWasRequested), typeof(UserMessagePosted), typeof(AgentWasAssigned), typeof(AgentReplyPosted),
-                    typeof(SystemMessagePosted), typeof(ConversationWasClosed), typeof(PlatformCloseArrivedEarly),
+                    typeof(SystemMessagePosted), typeof(ConversationWasClosed), typeof(PlatformCloseArrivedEarly), typeof(DeliveryStatusRecorded),
                 ]);
                 opts.Projections.Add<ConversationStateProjection>(ProjectionLifecycle.Live);
                 opts.Projections.Add<ConversationViewProjection>(ProjectionLifecycle.Inline);

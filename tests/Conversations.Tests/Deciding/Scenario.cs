@@ -23,6 +23,11 @@ public static class Scenario
     public static PostSystemMessage Notice(int dueAtSeconds, SystemMessageKind kind = SystemMessageKind.AgentWait, int session = 1,
         string text = "Still looking for someone") => new(Id, session, kind, text, At(dueAtSeconds));
 
+    /// <summary>Outbound's report on the delivery <paramref name="deliveryId"/> of the message at <paramref name="sequence"/> (null: the close).</summary>
+    public static DeliveryStatusChanged Report(Guid deliveryId, int revision, DeliveryState state, long? sequence = 1, int session = 1,
+        int attempts = 1, int atSeconds = 30, DateTimeOffset? nextAttemptAt = null, int? statusCode = null, string? failure = null) =>
+        new(deliveryId, Id, session, sequence, revision, state, attempts, At(atSeconds), nextAttemptAt, statusCode, failure);
+
     public static Conversation Given(params object[] events) =>
         events.Aggregate(Conversation.Initial(Id), (state, e) => state.Evolve(e));
 
@@ -41,6 +46,7 @@ public static class Scenario
         ReplyAsAgent c => ConversationDecider.Decide(c, state, Now),
         AssignAgent c => ConversationDecider.Decide(c, state, Now),
         CloseByAgent c => ConversationDecider.Decide(c, state, Now),
+        DeliveryStatusChanged c => ConversationDecider.Decide(c, state),
         _ => throw new ArgumentException($"Unknown command {command.GetType().Name}"),
     };
 }
