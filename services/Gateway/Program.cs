@@ -12,7 +12,7 @@ builder.AddWebhooks();
 builder.AddWebhookSecurity();
 builder.AddRateLimits();
 builder.AddGatewayMessaging();
-builder.AddConversationsProxy();
+builder.AddApiProxy();
 
 var app = builder.Build();
 app.UseWebhookErrorShape();

@@ -28,16 +28,57 @@ public class ManifestTests
 
     [KubectlTheory]
     [MemberData(nameof(Overlays))]
-    public void Conversations_may_reach_the_identity_provider_an_overlay_configures(string overlay)
+    public void The_services_that_validate_tokens_share_one_configuration_and_may_reach_its_identity_provider(string overlay)
     {
         var resources = Kubectl.Kustomize($"overlays/{overlay}");
-        var config = resources.OfKind("ConfigMap").Single(c => c.Name() == "conversations-config");
-        if (config["data"]?["Auth__Authority"] is null) return; // the development key needs no network
+        var validating = Repository.Services.Where(s => SourceFacts.ConfigurationKeys(s).Reads("Auth__Authority")).ToList();
+        Assert.Equal(["Conversations", "Outbound"], validating);
 
-        // Everything not allowed is denied, so without such a rule no agent token could be validated.
-        Assert.Contains(resources.OfKind("NetworkPolicy"), policy =>
-            (string?)policy["spec"]!["podSelector"]?["matchLabels"]?["app.kubernetes.io/name"] == "conversations" &&
-            Manifests.Items(policy["spec"]!["egress"]).Any(rule => Manifests.Items(rule["ports"]).Any(port => (string?)port["port"] == "443")));
+        var deployments = validating.Select(s => resources.OfKind("Deployment").Single(d => d.Name() == s.ToLowerInvariant())).ToList();
+        string? Setting(JsonObject deployment, string key) => deployment.PodSpec().Containers(includeInit: false).Single().Value(key, resources);
+        // A token the Gateway lets through to one API must mean the same to the other.
+        foreach (var key in new[] { "Auth__Authority", "Auth__Audience", "Auth__Issuer", "Auth__RoleClaim" })
+            Assert.Single(deployments.Select(d => Setting(d, key)).Distinct());
+        Assert.All(deployments, d => Assert.Contains(d.PodSpec().Containers(includeInit: false).Single().EnvironmentKeys(resources), k => k == "Auth__SigningKey"));
+        if (Setting(deployments[0], "Auth__Authority") is null) return; // the development key needs no network
+
+        // Everything not allowed is denied, so without such a rule no token could be validated.
+        foreach (var deployment in deployments)
+            Assert.True(resources.PoliciesFor(deployment).Any(policy =>
+                    Manifests.Items(policy["spec"]!["egress"]).Any(rule => Manifests.Items(rule["ports"]).Any(port => (string?)port["port"] == "443"))),
+                $"{overlay}: {deployment.Name()} may not reach the identity provider over HTTPS");
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void The_gateway_is_given_and_may_reach_every_service_it_proxies_to(string overlay)
+    {
+        var resources = Kubectl.Kustomize($"overlays/{overlay}");
+        var gateway = resources.OfKind("Deployment").Single(d => d.Name() == "gateway");
+        var clusters = SourceFacts.ProxyClusters();
+        Assert.Equal(["conversations", "outbound"], clusters.Order());
+
+        foreach (var cluster in clusters)
+        {
+            // The code's default is loopback, which in a pod is the Gateway itself.
+            var key = $"ReverseProxy__Clusters__{cluster}__Destinations__primary__Address";
+            var address = gateway.PodSpec().Containers(includeInit: false).Single().Value(key, resources);
+            Assert.True(Uri.TryCreate(address, UriKind.Absolute, out var uri), $"{overlay}: the Gateway is not given {key}");
+            var service = resources.OfKind("Service").SingleOrDefault(s => s.Name() == uri!.Host);
+            Assert.True(service is not null, $"{overlay}: {key} names {uri!.Host}, which is no Service");
+            var servicePort = Manifests.Items(service!["spec"]!["ports"]).Single(p => (string?)p["port"] == uri.Port.ToString());
+            var selector = new JsonObject { ["matchLabels"] = service["spec"]!["selector"]!.DeepClone() };
+            var target = resources.OfKind("Deployment").Single(d => Manifests.Selects(selector, d.PodLabels()));
+            var port = (string)Manifests.Items(target.PodSpec().Containers(includeInit: false).Single()["ports"])
+                .Single(p => (string?)p["name"] == (string?)servicePort["targetPort"] || (string?)p["containerPort"] == (string?)servicePort["targetPort"])["containerPort"]!;
+
+            bool Allows(JsonObject from, JsonObject to, string direction, string peers) => resources.PoliciesFor(from).Any(policy =>
+                Manifests.Items(policy["spec"]![direction]).Any(rule =>
+                    Manifests.Items(rule[peers]).Any(peer => Manifests.Selects(peer["podSelector"], to.PodLabels()))
+                    && Manifests.Items(rule["ports"]).Any(p => (string?)p["port"] == port)));
+            Assert.True(Allows(gateway, target, "egress", "to"), $"{overlay}: no NetworkPolicy lets the Gateway out to {target.Name()} on {port}");
+            Assert.True(Allows(target, gateway, "ingress", "from"), $"{overlay}: no NetworkPolicy lets the Gateway in to {target.Name()} on {port}");
+        }
     }
 
     [KubectlTheory]
@@ -138,10 +179,12 @@ public class ManifestTests
         Assert.True(outbound.Reads("AltaBots__ApiKey"));
         Assert.True(outbound.Reads("ConnectionStrings__Postgres"));
         Assert.False(outbound.Reads("AltaBots__ApiKye"));
-        Assert.False(outbound.Reads("Auth__SigningKey"));
+        Assert.True(outbound.Reads("Auth__SigningKey"));
+        Assert.False(SourceFacts.ConfigurationKeys("Timeouts").Reads("Auth__SigningKey"));
         var gateway = SourceFacts.ConfigurationKeys("Gateway");
         Assert.True(gateway.Reads("Gateway__PathPrefixes__0"));
         Assert.True(gateway.Reads("ReverseProxy__Clusters__conversations__Destinations__primary__Address"));
+        Assert.True(gateway.Reads("ReverseProxy__Clusters__outbound__Destinations__primary__Address"));
         Assert.False(gateway.Reads("ConnectionStrings__Postgres"));
         Assert.False(gateway.Reads("Gateway__Nonsense"));
     }

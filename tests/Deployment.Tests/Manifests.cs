@@ -40,4 +40,39 @@ public static class Manifests
 
     public static string? Literal(this JsonObject container, string variable) =>
         (string?)Items(container["env"]).FirstOrDefault(v => (string?)v["name"] == variable)?["value"];
+
+    /// <summary>The value a container gets for <paramref name="variable"/>: a literal in its env list, else from a ConfigMap it loads whole.</summary>
+    public static string? Value(this JsonObject container, string variable, IReadOnlyList<JsonObject> resources) =>
+        container.Literal(variable) ?? Items(container["envFrom"])
+            .Select(source => (string?)source["configMapRef"]?["name"])
+            .Select(name => resources.OfKind("ConfigMap").SingleOrDefault(c => c.Name() == name)?["data"]?[variable])
+            .LastOrDefault(value => value is not null)?.ToString();
+
+    public static JsonObject PodLabels(this JsonObject workload) => (JsonObject)workload["spec"]!["template"]!["metadata"]!["labels"]!;
+
+    /// <summary>Whether a label selector (a NetworkPolicy's podSelector, a peer's) picks pods with these labels.</summary>
+    public static bool Selects(JsonNode? selector, JsonObject labels)
+    {
+        if (selector is null) return false;
+        string? Label(string key) => (string?)labels[key];
+        var matchLabels = selector["matchLabels"]?.AsObject() ?? [];
+        if (matchLabels.Any(kv => Label(kv.Key) != (string?)kv.Value)) return false;
+        return Items(selector["matchExpressions"]).All(e =>
+        {
+            var value = Label((string)e["key"]!);
+            var values = e["values"]?.AsArray().Select(v => (string?)v).ToList() ?? [];
+            return (string?)e["operator"] switch
+            {
+                "In" => value is not null && values.Contains(value),
+                "NotIn" => value is null || !values.Contains(value),
+                "Exists" => value is not null,
+                "DoesNotExist" => value is null,
+                _ => false,
+            };
+        });
+    }
+
+    /// <summary>The NetworkPolicies that apply to a workload's pods.</summary>
+    public static IEnumerable<JsonObject> PoliciesFor(this IReadOnlyList<JsonObject> resources, JsonObject workload) =>
+        resources.OfKind("NetworkPolicy").Where(p => Selects(p["spec"]!["podSelector"], workload.PodLabels()));
 }

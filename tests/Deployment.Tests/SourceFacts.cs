@@ -40,6 +40,7 @@ public static partial class SourceFacts
         sources.Add(Repository.Path("shared", "ServiceDefaults", "Extensions.cs"));
         sources.Add(Repository.Path("shared", "ServiceDefaults", "Messaging.cs"));
         if (own.Contains("PostgresSettings(")) sources.Add(Repository.Path("shared", "ServiceDefaults", "Storage.cs"));
+        if (own.Contains("AddAgentAuth(")) sources.Add(Repository.Path("shared", "ServiceDefaults", "AgentAuth.cs"));
 
         var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var subtrees = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -73,6 +74,14 @@ public static partial class SourceFacts
             while (ListIndex().IsMatch(key)) key = ListIndex().Replace(key, "");
             return Keys.Contains(key) || Subtrees.Any(s => key.StartsWith(s + ":", StringComparison.OrdinalIgnoreCase));
         }
+    }
+
+    /// <summary>The clusters the Gateway's proxy routes to (<c>ReverseProxy:Clusters</c> in its appsettings.json).</summary>
+    public static IReadOnlyList<string> ProxyClusters()
+    {
+        var settings = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Repository.Path("services", "Gateway", "appsettings.json")),
+            documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true })!;
+        return settings["ReverseProxy"]!["Clusters"]!.AsObject().Select(kv => kv.Key).ToList();
     }
 
     /// <summary>The image repository and port the service's project publishes (its ContainerRepository and ContainerPort).</summary>

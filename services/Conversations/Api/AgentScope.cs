@@ -9,9 +9,6 @@ namespace Handoff.Conversations.Api;
 /// </summary>
 public sealed record AgentScope(string AgentId, bool IsSupervisor, IReadOnlySet<string> Bots)
 {
-    public const string AgentRole = "agent";
-    public const string SupervisorRole = "supervisor";
-
     public bool Sees(string? botId) => IsSupervisor || botId is not null && Bots.Contains(botId);
 
     /// <summary>Bound by minimal APIs for any endpoint that takes an <see cref="AgentScope"/>.</summary>
@@ -25,7 +22,7 @@ public sealed record AgentScope(string AgentId, bool IsSupervisor, IReadOnlySet<
         var bots = Values(user, options.BotsClaim)
             .Concat(options.AgentBots.TryGetValue(agentId, out var configured) ? configured : [])
             .ToHashSet(StringComparer.Ordinal);
-        return new AgentScope(agentId, roles.Contains(SupervisorRole), bots);
+        return new AgentScope(agentId, roles.Contains(AgentAuth.SupervisorRole), bots);
     }
 
     // A JSON array arrives as one claim per element; a string may list several, separated by commas or spaces.

@@ -1,12 +1,8 @@
-using System.Security.Claims;
 using Handoff.Conversations.Conversations;
 using Handoff.Conversations.GetConversation;
 using Marten;
 
 namespace Handoff.Conversations.Api;
-
-/// <summary>Every error the agent API returns has this shape.</summary>
-public record ApiError(string Code, string Message);
 
 public static class ApiErrors
 {
@@ -24,8 +20,6 @@ public static class ApiErrors
             _ => Results.BadRequest(error),
         };
     }
-
-    public static string AgentId(this ClaimsPrincipal agent) => agent.FindFirstValue(AgentApi.AgentIdClaim) ?? "";
 
     public static IResult Forbidden(string message) => Results.Json(new ApiError("forbidden", message), statusCode: StatusCodes.Status403Forbidden);
 

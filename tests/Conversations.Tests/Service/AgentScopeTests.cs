@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Handoff.Contracts;
-using Handoff.Conversations.Api;
+using Handoff.ServiceDefaults;
 using Handoff.Testing;
 using static Handoff.Conversations.Tests.Service.ConversationsService;
 

@@ -8,27 +8,47 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Handoff.Gateway.Tests.Proxy;
 
-/// <summary>The Gateway in front of a stand-in Conversations service listening on a real port.</summary>
+/// <summary>The Gateway in front of stand-in Conversations and Outbound services listening on real ports.</summary>
 public sealed class ProxyTests : IAsyncLifetime
 {
     private WebApplication _upstream = null!;
+    private WebApplication _outbound = null!;
     private WebApplicationFactory<Program> _gateway = null!;
 
     public sealed record Seen(string Path, string Query, string Method, string Authorization, string Body);
+
+    /// <summary>The response header in which each stand-in names itself.</summary>
+    private const string StandIn = "X-Stand-In";
 
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _upstream = builder.Build();
-        _upstream.Map("/api/{**rest}", async (HttpRequest r) => Results.Json(new Seen(
-            r.Path, r.QueryString.Value ?? "", r.Method, r.Headers.Authorization.ToString(), await new StreamReader(r.Body).ReadToEndAsync())));
+        _upstream.Map("/api/{**rest}", async (HttpRequest r) =>
+        {
+            r.HttpContext.Response.Headers[StandIn] = "conversations";
+            return Results.Json(new Seen(
+                r.Path, r.QueryString.Value ?? "", r.Method, r.Headers.Authorization.ToString(), await new StreamReader(r.Body).ReadToEndAsync()));
+        });
         await _upstream.StartAsync();
+
+        var outbound = WebApplication.CreateSlimBuilder();
+        outbound.WebHost.UseUrls("http://127.0.0.1:0");
+        _outbound = outbound.Build();
+        _outbound.Map("/{**rest}", async (HttpRequest r) =>
+        {
+            r.HttpContext.Response.Headers[StandIn] = "outbound";
+            return Results.Json(new Seen(
+                r.Path, r.QueryString.Value ?? "", r.Method, r.Headers.Authorization.ToString(), await new StreamReader(r.Body).ReadToEndAsync()));
+        });
+        await _outbound.StartAsync();
 
         _gateway = GatewayHost.Start(new Dictionary<string, string?>
         {
             ["ConnectionStrings:RabbitMq"] = "amqp://guest:guest@127.0.0.1:1/",
             ["ReverseProxy:Clusters:conversations:Destinations:primary:Address"] = _upstream.Urls.Single(),
+            ["ReverseProxy:Clusters:outbound:Destinations:primary:Address"] = _outbound.Urls.Single(),
         });
     }
 
@@ -51,6 +71,35 @@ public sealed class ProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Operator_calls_reach_outbound_and_agent_calls_still_reach_conversations()
+    {
+        var client = _gateway.CreateClient();
+
+        async Task<(string Service, Seen Seen)> Call(HttpMethod method, string path)
+        {
+            var request = new HttpRequestMessage(method, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "supervisor-token");
+            var response = (await client.SendAsync(request)).EnsureSuccessStatusCode();
+            return (response.Headers.GetValues(StandIn).Single(), (await response.Content.ReadFromJsonAsync<Seen>())!);
+        }
+
+        Assert.Equal(("outbound", new Seen("/api/deliveries", "?status=failed&limit=5", "GET", "Bearer supervisor-token", "")),
+            await Call(HttpMethod.Get, "/api/deliveries?status=failed&limit=5"));
+        Assert.Equal(("outbound", new Seen("/api/deliveries/0f8fad5b-d9cb-469f-a165-70867728950e/replay", "", "POST", "Bearer supervisor-token", "")),
+            await Call(HttpMethod.Post, "/api/deliveries/0f8fad5b-d9cb-469f-a165-70867728950e/replay"));
+        Assert.Equal("outbound", (await Call(HttpMethod.Post, "/api/deliveries/replay?since=2025-11-25T09:30:00Z")).Service);
+        Assert.Equal("outbound", (await Call(HttpMethod.Get, "/api/deliveries/openapi/v1.json")).Service);
+
+        // Everything else under /api stays with Conversations, a path that merely starts with "deliveries" included.
+        Assert.Equal(("conversations", "/api/conversations"), Where(await Call(HttpMethod.Get, "/api/conversations?status=waiting")));
+        Assert.Equal(("conversations", "/api/conversations/abc/close"), Where(await Call(HttpMethod.Post, "/api/conversations/abc/close")));
+        Assert.Equal(("conversations", "/api/openapi/v1.json"), Where(await Call(HttpMethod.Get, "/api/openapi/v1.json")));
+        Assert.Equal(("conversations", "/api/deliveriesx"), Where(await Call(HttpMethod.Get, "/api/deliveriesx")));
+
+        static (string, string) Where((string Service, Seen Seen) call) => (call.Service, call.Seen.Path);
+    }
+
+    [Fact]
     public async Task The_docs_page_reads_the_agent_api_document_through_the_proxy()
     {
         var client = _gateway.CreateClient();
@@ -63,6 +112,7 @@ public sealed class ProxyTests : IAsyncLifetime
         Assert.Contains("<div id=\"swagger-ui\">", await page.Content.ReadAsStringAsync());
         Assert.Contains("\"url\":\"/api/openapi/v1.json\"", pageScript);
         Assert.Equal("/api/openapi/v1.json", (await document.Content.ReadFromJsonAsync<Seen>())!.Path);
+        Assert.Contains("\"url\":\"/api/deliveries/openapi/v1.json\"", pageScript);
     }
 
     [Fact]
@@ -93,5 +143,6 @@ public sealed class ProxyTests : IAsyncLifetime
     {
         await _gateway.DisposeAsync();
         await _upstream.DisposeAsync();
+        await _outbound.DisposeAsync();
     }
 }
