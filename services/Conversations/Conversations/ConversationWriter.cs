@@ -1,3 +1,4 @@
+using Handoff.ServiceDefaults;
 using JasperFx.Events;
 using Marten;
 
@@ -15,7 +16,11 @@ public static class ConversationWriter
         var stream = await session.Events.FetchForWriting<Conversation>(conversationId, ct);
         var decision = decide(stream.Aggregate ?? Conversation.Initial(conversationId));
         if (decision.Rejection is null && decision.Events.Count > 0)
+        {
+            // The subscription that publishes these runs in the background: the header lets it continue this trace.
+            if (TraceContext.Current is { } trace) session.SetHeader(TraceContext.Header, trace);
             stream.AppendMany(decision.Events);
+        }
         return decision;
     }
 

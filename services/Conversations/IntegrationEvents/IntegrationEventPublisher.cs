@@ -1,5 +1,7 @@
 using Handoff.Conversations.Conversations;
+using System.Diagnostics;
 using Handoff.Contracts;
+using Handoff.ServiceDefaults;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
@@ -15,6 +17,8 @@ namespace Handoff.Conversations.IntegrationEvents;
 public class IntegrationEventPublisher : SubscriptionBase
 {
     public const string SubscriptionName = "integration-events";
+
+    private static readonly ActivitySource Source = new("Handoff.Conversations");
 
     private readonly IBus bus;
     private readonly ILogger<IntegrationEventPublisher> logger;
@@ -32,6 +36,10 @@ public class IntegrationEventPublisher : SubscriptionBase
         foreach (var e in page.Events)
         {
             if (ToContract(e.Data, e.Timestamp) is not { } message) continue;
+            // Continues the trace of the request or command that stored the event; MassTransit's send span nests under it.
+            using var activity = Source.StartActivity($"publish {message.GetType().Name}", ActivityKind.Producer,
+                e.Headers?.GetValueOrDefault(TraceContext.Header)?.ToString(),
+                [new("handoff.conversation_id", e.StreamKey), new("handoff.event_id", e.Id), new("handoff.message_type", message.GetType().Name)]);
             await PublishUntilConfirmed(message, e.Id, e.StreamKey, ct);
         }
         return NullChangeListener.Instance;

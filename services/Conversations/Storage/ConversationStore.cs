@@ -24,6 +24,8 @@ public static class ConversationStore
                 opts.Events.DatabaseSchemaName = schema;
                 // AltaBots' conversation_id is the stream key, kept opaque.
                 opts.Events.StreamIdentity = StreamIdentity.AsString;
+                // Each event keeps the trace it was written in (TraceContext), for the publisher to continue.
+                opts.Events.MetadataConfig.HeadersEnabled = true;
                 opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString);
                 opts.Events.AddEventTypes([

@@ -23,6 +23,8 @@ public static class DeliveriesRegistration
                 options.Connection(connectionString);
                 options.DatabaseSchemaName = schema;
                 options.Events.DatabaseSchemaName = schema;
+                // Each event keeps the trace of the attempt that recorded it (TraceContext), for the status publisher.
+                options.Events.MetadataConfig.HeadersEnabled = true;
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 options.UseSystemTextJsonForSerialization(EnumStorage.AsString);
                 options.Events.AddEventTypes([typeof(DeliveryAttemptFailed), typeof(DeliverySucceeded), typeof(DeliveryGaveUp), typeof(DeliveryReplayed)]);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Handoff.Outbound.AltaBots;
+using Handoff.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace Handoff.Outbound.Deliveries;
@@ -110,6 +111,13 @@ public sealed partial class DeliveryDispatcher(
             return;
         }
 
+        // One span per attempt, in the trace of the reply: an SRE sees every retry of it, and the HTTP call nested inside.
+        using var activity = DeliveryTelemetry.Source.StartActivity("deliver", ActivityKind.Internal, head.TraceParent,
+        [
+            new("handoff.conversation_id", head.ConversationId), new("handoff.delivery_id", head.Id),
+            new("handoff.delivery.kind", head.Kind.ToString()), new("handoff.session", head.Session),
+            new("handoff.delivery.attempt", head.Attempts + 1),
+        ]);
         var started = Stopwatch.GetTimestamp();
         metrics.Started();
         var result = await altaBots.Send(head.Path, head.Body, head.Id, CancellationToken.None);
@@ -119,6 +127,9 @@ public sealed partial class DeliveryDispatcher(
         var attempts = head.Attempts + 1;
         var step = RetryPolicy.After(result, attempts, head.Elapsed + Stopwatch.GetElapsedTime(started), Options, Random.Shared.NextDouble() * 2 - 1);
         var recorded = await RecordPatiently(lane, head, step, result);
+        activity?.SetTag("http.response.status_code", result.StatusCode);
+        activity?.SetTag("handoff.delivery.outcome", step.GetType().Name);
+        if (step is not NextStep.Delivered) activity?.SetStatus(ActivityStatusCode.Error, result.Description);
 
         switch (step)
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Handoff.Contracts;
 using Handoff.Outbound.AltaBots;
 using Handoff.Outbound.Operations;
+using Handoff.ServiceDefaults;
 using MassTransit;
 
 namespace Handoff.Outbound.Deliveries;
@@ -37,7 +38,7 @@ public sealed class DeliveryIntake(DeliveryStore store, DispatchSignal signal, I
         }
         var body = JsonSerializer.Serialize(call.Body, call.Body.GetType());
         var kind = sequence is null ? DeliveryKind.Close : DeliveryKind.Message;
-        if (await store.Enqueue(new NewDelivery(id, call.ConversationId, kind, session, sequence, call.Path, body, decidedAt), context.CancellationToken))
+        if (await store.Enqueue(new NewDelivery(id, call.ConversationId, kind, session, sequence, call.Path, body, decidedAt, TraceContext.Current), context.CancellationToken))
             signal.Wake();
         else
             logger.LogInformation("Delivery {DeliveryId} of {ConversationId} was queued before; ignored", id, call.ConversationId);

@@ -43,6 +43,7 @@ public static class DeliverySchema
         deliveries.AddColumn("failure", "text");
         deliveries.AddColumn("delivered_at", "timestamptz");
         deliveries.AddColumn("failed_at", "timestamptz");
+        deliveries.AddColumn("trace_parent", "text");
         deliveries.Indexes.Add(new IndexDefinition("deliveries_pending") { Columns = ["conversation_id", "position"], Predicate = "status = 'pending'" });
         deliveries.Indexes.Add(new IndexDefinition("deliveries_failed") { Columns = ["failed_at"], Predicate = "status = 'failed'" });
         deliveries.Indexes.Add(new IndexDefinition("deliveries_delivered") { Columns = ["delivered_at"], Predicate = "status = 'delivered'" });

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Handoff.Contracts;
+using Handoff.ServiceDefaults;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
@@ -29,10 +31,19 @@ public sealed class DeliveryStatusPublisher : SubscriptionBase
     {
         // Order does not matter to consumers (revisions sort it out), so a page goes out concurrently.
         await Task.WhenAll(page.Events
-            .Select(e => (e.Id, Message: ToContract(e.Data, e.Timestamp)))
+            .Select(e => (Event: e, Message: ToContract(e.Data, e.Timestamp)))
             .Where(x => x.Message is not null)
-            .Select(x => PublishUntilConfirmed(x.Message!, x.Id, ct)));
+            .Select(x => Publish(x.Message!, x.Event.Id, x.Event.Headers?.GetValueOrDefault(TraceContext.Header)?.ToString(), ct)));
         return NullChangeListener.Instance;
+    }
+
+    private async Task Publish(DeliveryStatusChanged message, Guid eventId, string? traceParent, CancellationToken ct)
+    {
+        // Continues the trace of the attempt that recorded the change; MassTransit's send span nests under it.
+        using var activity = DeliveryTelemetry.Source.StartActivity("publish DeliveryStatusChanged", ActivityKind.Producer, traceParent,
+            [new("handoff.conversation_id", message.ConversationId), new("handoff.delivery_id", message.DeliveryId),
+             new("handoff.delivery.state", message.State.ToString())]);
+        await PublishUntilConfirmed(message, eventId, ct);
     }
 
     // A broker outage is waited out here rather than thrown to the daemon, which could pause the subscription.

@@ -1,19 +1,22 @@
 using System.Data;
 using Handoff.Outbound.AltaBots;
 using Handoff.Outbound.Operations;
+using Handoff.ServiceDefaults;
 using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Handoff.Outbound.Deliveries;
 
+/// <summary><paramref name="TraceParent"/> is the trace the message arrived in; every attempt continues it.</summary>
 public sealed record NewDelivery(
-    Guid Id, string ConversationId, DeliveryKind Kind, int Session, long? Sequence, string Path, string Body, DateTimeOffset DecidedAt);
+    Guid Id, string ConversationId, DeliveryKind Kind, int Session, long? Sequence, string Path, string Body, DateTimeOffset DecidedAt,
+    string? TraceParent = null);
 
 /// <summary>The first pending message of a claimed conversation. <paramref name="Elapsed"/> counts from its queueing or last replay.</summary>
 public sealed record PendingDelivery(
     Guid Id, string ConversationId, DeliveryKind Kind, int Session, long? Sequence, string Path, string Body, DateTimeOffset DecidedAt,
-    int Attempts, TimeSpan Elapsed);
+    int Attempts, TimeSpan Elapsed, string? TraceParent = null);
 
 /// <summary>A conversation this instance holds the lease on; <paramref name="Head"/> is null when nothing was pending after all.</summary>
 public sealed record ClaimedLane(string ConversationId, Guid Lease, PendingDelivery? Head);
@@ -42,8 +45,8 @@ public sealed class DeliveryStore(NpgsqlDataSource db, IDocumentStore store, str
     {
         await using var command = db.CreateCommand($"""
             with inserted as (
-                insert into {_deliveries} (id, conversation_id, kind, session, sequence, path, body, decided_at)
-                values ($1, $2, $3, $4, $5, $6, $7, $8)
+                insert into {_deliveries} (id, conversation_id, kind, session, sequence, path, body, decided_at, trace_parent)
+                values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                 on conflict (id) do nothing
                 returning conversation_id)
             insert into {_lanes} (conversation_id, due_at) select conversation_id, now() from inserted
@@ -57,6 +60,7 @@ public sealed class DeliveryStore(NpgsqlDataSource db, IDocumentStore store, str
         command.Parameters.AddWithValue(delivery.Path);
         command.Parameters.AddWithValue(delivery.Body);
         command.Parameters.AddWithValue(delivery.DecidedAt);
+        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)delivery.TraceParent ?? DBNull.Value);
         return await command.ExecuteNonQueryAsync(ct) > 0;
     }
 
@@ -73,7 +77,7 @@ public sealed class DeliveryStore(NpgsqlDataSource db, IDocumentStore store, str
                 update {_lanes} l set due_at = now() + $2, lease = gen_random_uuid()
                 from due where l.conversation_id = due.conversation_id
                 returning l.conversation_id, l.lease)
-            select c.conversation_id, c.lease, d.id, d.kind, d.session, d.sequence, d.path, d.body, d.decided_at, d.attempts, now() - d.since
+            select c.conversation_id, c.lease, d.id, d.kind, d.session, d.sequence, d.path, d.body, d.decided_at, d.attempts, now() - d.since, d.trace_parent
             from claimed c left join lateral (
                 select * from {_deliveries} d where d.conversation_id = c.conversation_id and d.status = 'pending'
                 order by d.position limit 1) d on true
@@ -88,7 +92,8 @@ public sealed class DeliveryStore(NpgsqlDataSource db, IDocumentStore store, str
             var head = reader.IsDBNull(2) ? null : new PendingDelivery(
                 reader.GetGuid(2), conversationId, ParseKind(reader.GetString(3)), reader.GetInt32(4),
                 reader.IsDBNull(5) ? null : reader.GetInt64(5), reader.GetString(6), reader.GetString(7),
-                reader.GetFieldValue<DateTimeOffset>(8), reader.GetInt32(9), reader.GetFieldValue<TimeSpan>(10));
+                reader.GetFieldValue<DateTimeOffset>(8), reader.GetInt32(9), reader.GetFieldValue<TimeSpan>(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11));
             claimed.Add(new ClaimedLane(conversationId, reader.GetGuid(1), head));
         }
         return claimed;
@@ -196,6 +201,8 @@ public sealed class DeliveryStore(NpgsqlDataSource db, IDocumentStore store, str
     {
         await using (var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(transaction)))
         {
+            // The status publisher runs in the background: the header lets it continue the attempt's trace.
+            if (TraceContext.Current is { } trace) session.SetHeader(TraceContext.Header, trace);
             foreach (var (deliveryId, e) in events) session.Events.Append(deliveryId, e);
             await session.SaveChangesAsync(ct);
         }

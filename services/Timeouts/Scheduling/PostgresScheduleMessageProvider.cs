@@ -1,3 +1,4 @@
+using Handoff.ServiceDefaults;
 using System.Text.Json;
 using MassTransit;
 using MassTransit.Scheduling;
@@ -22,7 +23,7 @@ public sealed class PostgresScheduleMessageProvider(ScheduledMessageStore store)
             : new DateTimeOffset(DateTime.SpecifyKind(scheduledTime, DateTimeKind.Utc));
         var type = typeof(T);
         var row = new ScheduledMessageRow(tokenId, dueAt, Portable(destinationAddress), $"{type.FullName}, {type.Assembly.GetName().Name}",
-            JsonSerializer.Serialize(message));
+            JsonSerializer.Serialize(message), TraceContext.Current);
         await store.Add(row, cancellationToken);
         return new ScheduledMessageHandle<T>(tokenId, scheduledTime, destinationAddress, message);
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,8 @@ public sealed partial class ScheduledMessageDispatcher(
     ScheduledMessageStore store, IBus bus, IOptions<SchedulerOptions> options, TimeProvider time, ILogger<ScheduledMessageDispatcher> logger)
     : BackgroundService
 {
+    private static readonly ActivitySource Source = new("Handoff.Timeouts");
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.PollInterval, time);
@@ -38,6 +41,10 @@ public sealed partial class ScheduledMessageDispatcher(
             return;
         }
 
+        // A timer fires long after the request that armed it, in a trace of its own that links back to that one.
+        using var activity = Source.StartActivity($"fire {type.Name}", ActivityKind.Producer, default(ActivityContext),
+            [new("handoff.timer.token_id", row.TokenId), new("handoff.timer.due_at", row.DueAt.ToString("O"))],
+            row.TraceParent is { } armed && ActivityContext.TryParse(armed, null, out var armedBy) ? [new ActivityLink(armedBy)] : null);
         var endpoint = await bus.GetSendEndpoint(row.Destination);
         await endpoint.Send(message, type, Pipe.Execute<SendContext>(context =>
             context.Headers.Set(MessageHeaders.SchedulingTokenId, row.TokenId.ToString("D"))), cancellationToken);

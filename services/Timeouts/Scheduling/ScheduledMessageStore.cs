@@ -4,7 +4,8 @@ using NpgsqlTypes;
 
 namespace Handoff.Timeouts.Scheduling;
 
-public sealed record ScheduledMessageRow(Guid TokenId, DateTimeOffset DueAt, Uri Destination, string MessageType, string Body);
+/// <summary><paramref name="TraceParent"/> is the trace that armed the timer; its firing links back to it.</summary>
+public sealed record ScheduledMessageRow(Guid TokenId, DateTimeOffset DueAt, Uri Destination, string MessageType, string Body, string? TraceParent = null);
 
 /// <summary>
 /// Scheduled messages as rows of <c>{schema}.scheduled_messages</c>. Rows are claimed with
@@ -22,12 +23,13 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
     {
         await EnsureCreated(cancellationToken);
         await using var command = dataSource.CreateCommand(
-            $"insert into {_table} (token_id, due_at, destination, message_type, body) values ($1, $2, $3, $4, $5) on conflict (token_id) do nothing");
+            $"insert into {_table} (token_id, due_at, destination, message_type, body, trace_parent) values ($1, $2, $3, $4, $5, $6) on conflict (token_id) do nothing");
         command.Parameters.AddWithValue(row.TokenId);
         command.Parameters.AddWithValue(row.DueAt);
         command.Parameters.AddWithValue(row.Destination.ToString());
         command.Parameters.AddWithValue(row.MessageType);
         command.Parameters.AddWithValue(NpgsqlDbType.Jsonb, row.Body);
+        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)row.TraceParent ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -48,14 +50,15 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
 
         var due = new List<ScheduledMessageRow>();
         await using (var select = new NpgsqlCommand(
-            $"select token_id, due_at, destination, message_type, body::text from {_table} where due_at <= $1 order by due_at limit $2 for update skip locked",
+            $"select token_id, due_at, destination, message_type, body::text, trace_parent from {_table} where due_at <= $1 order by due_at limit $2 for update skip locked",
             connection, transaction))
         {
             select.Parameters.AddWithValue(now);
             select.Parameters.AddWithValue(limit);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
-                due.Add(new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), new Uri(reader.GetString(2)), reader.GetString(3), reader.GetString(4)));
+                due.Add(new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), new Uri(reader.GetString(2)), reader.GetString(3), reader.GetString(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
 
         // The batch goes out concurrently: one send at a time waits a broker confirm each, which made a burst of due
@@ -98,6 +101,7 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
                     destination text not null,
                     message_type text not null,
                     body jsonb not null);
+                alter table {_table} add column if not exists trace_parent text;
                 create index if not exists scheduled_messages_due_at on {_table} (due_at);
                 """);
             await command.ExecuteNonQueryAsync(cancellationToken);
