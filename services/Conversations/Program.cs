@@ -1,5 +1,6 @@
 using Handoff.Conversations.Api;
 using Handoff.Conversations.Commands;
+using Handoff.Conversations.Metrics;
 using Handoff.Conversations.Storage;
 using Handoff.ServiceDefaults;
 
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddConversationCommands();
 builder.AddConversationStore();
+builder.AddSupportFloorMetrics();
 builder.AddAgentApi();
 
 var app = builder.Build();

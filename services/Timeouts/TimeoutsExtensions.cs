@@ -22,6 +22,7 @@ public static class TimeoutsExtensions
             .Bind(builder.Configuration.GetSection(TimerOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<TimerMetrics>();
         return builder;
     }
 
@@ -33,9 +34,12 @@ public static class TimeoutsExtensions
             {
                 options.Connection(connectionString);
                 options.DatabaseSchemaName = schema;
+                options.Storage.ExtendedSchemaObjects.Add(ScheduledMessageStore.Table(schema));
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
+        // Sagas and timers both live in PostgreSQL: without it no event is tracked and no timer fires.
+        builder.Services.AddHealthChecks().AddDatabase(s => s.GetRequiredService<IDocumentStore>().Storage.Database.CreateConnection());
         return builder;
     }
 

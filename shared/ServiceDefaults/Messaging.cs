@@ -20,6 +20,7 @@ public static class Messaging
     {
         var uri = RabbitMqUri(builder.Configuration);
         var quorumQueues = builder.Configuration.GetValue<bool>(QuorumQueuesKey);
+        builder.Services.AddHealthChecks().AddBroker(uri, builder.Environment.ApplicationName);
         builder.Services.AddMassTransit(x =>
         {
             configure(x);

@@ -12,6 +12,10 @@ public sealed class DeliveryStoreHealthCheck(IDocumentStore store) : IHealthChec
         {
             await using var connection = store.Storage.Database.CreateConnection();
             await connection.OpenAsync(cancellationToken);
+            // A pooled connection opens without a round trip: only a query shows the server still answers.
+            await using var command = connection.CreateCommand();
+            command.CommandText = "select 1";
+            await command.ExecuteScalarAsync(cancellationToken);
             return HealthCheckResult.Healthy();
         }
         catch (Exception e) when (e is not OperationCanceledException)

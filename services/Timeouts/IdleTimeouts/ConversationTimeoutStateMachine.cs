@@ -24,7 +24,7 @@ public class ConversationTimeoutStateMachine : MassTransitStateMachine<Conversat
     public Schedule<ConversationTimeout, IdleWarningDue> IdleWarning { get; private set; } = null!;
     public Schedule<ConversationTimeout, AgentWaitElapsed> AgentWait { get; private set; } = null!;
 
-    public ConversationTimeoutStateMachine(IOptions<IdleTimeoutOptions> idleOptions, IOptions<TimerOptions> timerOptions)
+    public ConversationTimeoutStateMachine(IOptions<IdleTimeoutOptions> idleOptions, IOptions<TimerOptions> timerOptions, TimerMetrics metrics)
     {
         var policy = new TimerPolicy(idleOptions.Value.IdleTimeout, timerOptions.Value);
         InstanceState(x => x.CurrentState);
@@ -52,14 +52,17 @@ public class ConversationTimeoutStateMachine : MassTransitStateMachine<Conversat
         // also drops a wake-up that was armed before a close and a reopen.
         During(Open,
             When(IdleTimeout.Received, c => c.Message.Session == c.Saga.Session)
+                .Then(_ => metrics.Fired("idle_close"))
                 .Send(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
                     c => new CloseIdleConversationV2(c.Saga.ConversationId, c.Saga.Session, c.Message.DueAt, c.Saga.LastActivitySequence)),
             When(IdleWarning.Received, c => c.Message.Session == c.Saga.Session)
+                .Then(_ => metrics.Fired("idle_warning"))
                 .Send(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
                     c => new PostSystemMessage(c.Saga.ConversationId, c.Saga.Session, SystemMessageKind.IdleWarning, policy.IdleWarningText,
                         c.Message.DueAt)),
             When(AgentWait.Received, c => c.Message.Session == c.Saga.Session && !c.Saga.AgentReplied)
                 .Then(c => c.Saga.AgentWaitNotices++)
+                .Then(_ => metrics.Fired("agent_wait"))
                 .Send(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
                     c => new PostSystemMessage(c.Saga.ConversationId, c.Saga.Session, SystemMessageKind.AgentWait, policy.AgentWaitText,
                         c.Message.DueAt))
