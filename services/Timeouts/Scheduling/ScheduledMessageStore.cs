@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Npgsql;
 using NpgsqlTypes;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
 namespace Handoff.Timeouts.Scheduling;
 
@@ -15,13 +17,9 @@ public sealed record ScheduledMessageRow(Guid TokenId, DateTimeOffset DueAt, Uri
 public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string schema)
 {
     private readonly string _table = $"\"{schema.Replace("\"", "\"\"")}\".scheduled_messages";
-    private readonly string _schema = $"\"{schema.Replace("\"", "\"\"")}\"";
-    private readonly SemaphoreSlim _creating = new(1, 1);
-    private volatile bool _created;
 
     public async Task Add(ScheduledMessageRow row, CancellationToken cancellationToken)
     {
-        await EnsureCreated(cancellationToken);
         await using var command = dataSource.CreateCommand(
             $"insert into {_table} (token_id, due_at, destination, message_type, body, trace_parent) values ($1, $2, $3, $4, $5, $6) on conflict (token_id) do nothing");
         command.Parameters.AddWithValue(row.TokenId);
@@ -35,7 +33,6 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
 
     public async Task Remove(Guid tokenId, CancellationToken cancellationToken)
     {
-        await EnsureCreated(cancellationToken);
         await using var command = dataSource.CreateCommand($"delete from {_table} where token_id = $1");
         command.Parameters.AddWithValue(tokenId);
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -44,7 +41,6 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
     /// <summary>Hands each due row to <paramref name="dispatch"/> and deletes the ones it took. Returns how many were due.</summary>
     public async Task<int> DispatchDue(DateTimeOffset now, int limit, Func<ScheduledMessageRow, Task> dispatch, CancellationToken cancellationToken)
     {
-        await EnsureCreated(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
@@ -86,34 +82,20 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
         return due.Count;
     }
 
-    private async Task EnsureCreated(CancellationToken cancellationToken)
+    /// <summary>
+    /// The table, declared to Marten (StoreOptions.Storage.ExtendedSchemaObjects) so that start-up migrations and the
+    /// <c>db-apply</c> / <c>db-assert</c> commands cover it like the saga documents.
+    /// </summary>
+    public static Table Table(string schema)
     {
-        if (_created) return;
-        await _creating.WaitAsync(cancellationToken);
-        try
-        {
-            if (_created) return;
-            await using var command = dataSource.CreateCommand($"""
-                create schema if not exists {_schema};
-                create table if not exists {_table} (
-                    token_id uuid primary key,
-                    due_at timestamptz not null,
-                    destination text not null,
-                    message_type text not null,
-                    body jsonb not null);
-                alter table {_table} add column if not exists trace_parent text;
-                create index if not exists scheduled_messages_due_at on {_table} (due_at);
-                """);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            _created = true;
-        }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.DuplicateSchema)
-        {
-            // Another instance (or Marten) created the schema at the same moment; the next call sees it.
-        }
-        finally
-        {
-            _creating.Release();
-        }
+        var table = new Table(new PostgresqlObjectName(schema, "scheduled_messages", SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<Guid>("token_id").AsPrimaryKey();
+        table.AddColumn("due_at", "timestamptz").NotNull();
+        table.AddColumn<string>("destination").NotNull();
+        table.AddColumn<string>("message_type").NotNull();
+        table.AddColumn("body", "jsonb").NotNull();
+        table.AddColumn("trace_parent", "text");
+        table.Indexes.Add(new IndexDefinition("scheduled_messages_due_at") { Columns = ["due_at"] });
+        return table;
     }
 }
