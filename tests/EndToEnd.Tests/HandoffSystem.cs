@@ -1,3 +1,8 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
 using Handoff.Testing;
 
 namespace Handoff.EndToEnd.Tests;
@@ -18,8 +23,12 @@ public class HandoffSystem : IsolatedEnvironment
     public HttpClient Gateway { get; private set; } = null!;
     public IReadOnlyList<ServiceProcess> Services { get { lock (services) return services.ToArray(); } }
 
-    /// <summary>How long a conversation may stay quiet before Timeouts closes it.</summary>
-    public virtual TimeSpan IdleTimeout => TimeSpan.FromSeconds(4);
+    /// <summary>
+    /// How long a conversation may stay quiet before Timeouts closes it. Tests that wait for an idle close wait this long;
+    /// tests that must not see one need each of their steps to take less: on this shared machine, under load, a greeting
+    /// has taken over 4 s to reach AltaBots.
+    /// </summary>
+    public virtual TimeSpan IdleTimeout => TimeSpan.FromSeconds(10);
 
     /// <summary>Instances of each of Conversations, Outbound and Timeouts; the Gateway runs once.</summary>
     protected virtual int Replicas => 1;
@@ -35,25 +44,81 @@ public class HandoffSystem : IsolatedEnvironment
         var backEnd = Enumerable.Range(0, Replicas).SelectMany(_ => new[]
         {
             Start("Conversations", ("Auth__SigningKey", DevToken.TestSigningKey), ("Handoff__Greeting", Greeting)),
-            Start("Outbound", ("AltaBots__BaseUrl", AltaBots.BaseUrl), ("AltaBots__ApiKey", ApiKey)),
+            Start("Outbound", ("AltaBots__BaseUrl", AltaBots.BaseUrl.ToString()), ("AltaBots__ApiKey", ApiKey),
+                ("Auth__SigningKey", DevToken.TestSigningKey),
+                // Retries within a test's patience; a derived fixture's Settings override these.
+                ("Outbound__RetrySchedule", "300ms 600ms 1s"), ("Outbound__PollInterval", "00:00:00.100")),
             Start("Timeouts", ("Handoff__IdleTimeout", IdleTimeout.ToString())),
         });
         var started = await Task.WhenAll(backEnd);
-        var conversations = started.Where(s => s.Name == "Conversations").Select((s, i) =>
-            ($"ReverseProxy__Clusters__conversations__Destinations__{(i == 0 ? "primary" : $"replica{i}")}__Address", s.Url.ToString()));
-        var gateway = await Start("Gateway", conversations.Append(("Gateway__Webhooks__AllowUnauthenticated", "true")).ToArray());
+        var gateway = await Start("Gateway",
+            Destinations("conversations", started.Where(s => s.Name == "Conversations"))
+                .Concat(Destinations("outbound", started.Where(s => s.Name == "Outbound")))
+                .Append(("Gateway__Webhooks__AllowUnauthenticated", "true")).ToArray());
         Gateway = new HttpClient { BaseAddress = gateway.Url };
     }
+
+    /// <summary>The Gateway's YARP destinations of one cluster, one per replica (in Kubernetes, one Service stands for them all).</summary>
+    private static IEnumerable<(string, string)> Destinations(string cluster, IEnumerable<ServiceProcess> replicas) =>
+        replicas.Select((s, i) => ($"ReverseProxy__Clusters__{cluster}__Destinations__{(i == 0 ? "primary" : $"replica{i}")}__Address", s.Url.ToString()));
 
     private async Task<ServiceProcess> Start(string name, params (string Key, string Value)[] settings)
     {
         var environment = ServiceEnvironment(name.ToLowerInvariant());
+        // This PostgreSQL (max_connections 100) serves every test suite on the machine at once: each pool gives back
+        // idle connections after 10 s rather than 5 min, and the application name tells whose they are.
+        environment["ConnectionStrings__Postgres"] =
+            $"{PostgresConnectionString};Maximum Pool Size=20;Connection Idle Lifetime=10;Application Name=e2e-{name}-{Id}";
         foreach (var (key, value) in settings) environment[key] = value;
         foreach (var (_, key, value) in Settings.Where(s => s.Service == name)) environment[key] = value;
         var service = await ServiceProcess.StartAsync(name, environment);
         lock (services) services.Add(service);
         return service;
     }
+
+    /// <summary>
+    /// Starts a service that was killed or stopped again, with the same settings and on the same address (the Gateway's
+    /// destinations still name it), as a restarted pod behind its Kubernetes Service would be.
+    /// </summary>
+    public async Task<ServiceProcess> Restart(ServiceProcess stopped)
+    {
+        if (!stopped.HasExited) throw new InvalidOperationException($"{stopped.Name} at {stopped.Url} is still running");
+        var service = await ServiceProcess.StartAsync(stopped.Name, new Dictionary<string, string>(stopped.Environment), stopped.Url);
+        lock (services) services.Add(service);
+        return service;
+    }
+
+    /// <summary>Posts a webhook to the Gateway as AltaBots does, and asserts it was taken.</summary>
+    public async Task Webhook(string path, string json)
+    {
+        var response = await Gateway.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}: {body}");
+    }
+
+    /// <summary>Calls the agent or operator API through the Gateway with <paramref name="token"/>, and asserts the status.</summary>
+    public async Task<JsonNode> Api(HttpMethod method, string path, string token, object? body = null, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        var response = await Gateway.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{method} {path} answered {(int)response.StatusCode}: {text}");
+        return string.IsNullOrEmpty(text) ? new JsonObject() : JsonNode.Parse(text)!;
+    }
+
+    /// <summary>
+    /// The <c>delivery</c> of one transcript entry as the agent API shows it, once it reaches <paramref name="state"/>
+    /// (Outbound's reports travel to Conversations through the broker, so it shows a little after the fact).
+    /// </summary>
+    public Task<JsonNode> DeliveryShown(string conversationId, long sequence, string state, string token, TimeSpan? timeout = null) =>
+        Eventually.Get(async () =>
+        {
+            var view = await Api(HttpMethod.Get, $"/api/conversations/{conversationId}", token);
+            var entry = view["transcript"]!.AsArray().Single(e => (long)e!["sequence"]! == sequence)!;
+            return (string?)entry["delivery"]?["state"] == state ? entry["delivery"] : null;
+        }, timeout ?? TimeSpan.FromSeconds(30), $"entry {sequence} of {conversationId} shows its delivery {state}");
 
     /// <summary>What each service printed, for a failing test's message.</summary>
     public string Logs() => string.Join("\n", Services.Select(s => $"----- {s.Name} {s.Url}\n{s.Output}"));

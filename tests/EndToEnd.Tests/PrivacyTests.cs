@@ -127,7 +127,7 @@ public sealed class PrivacyTests(ObservedSystem system, ITestOutputHelper output
               "user_info": { "phone": "{{Phone}}", "email": "{{Email}}", "user_id": "u-1", "anonymous_id": "a-1" }
             }
             """);
-        await Eventually.True(() => system.AltaBots.Calls.Any(c => (string?)c.Body["conversation_id"] == ConversationId),
+        await Eventually.True(() => system.AltaBots.AllCalls.Any(c => c.ConversationId == ConversationId),
             TimeSpan.FromSeconds(20), "AltaBots receives the greeting");
         await Webhook($"/chat?secret={ObservedSystem.WebhookSecret}",
             $$"""{"conversation_id":"{{ConversationId}}","timestamp":1742265100000,"body":"{{UserMessage}}"}""");
@@ -138,7 +138,7 @@ public sealed class PrivacyTests(ObservedSystem system, ITestOutputHelper output
         };
         agent.Headers.Authorization = new AuthenticationHeaderValue("Bearer", DevToken.Create("alice", role: DevToken.Agent, bots: ["privacy-bot"]));
         Assert.Equal(HttpStatusCode.Accepted, (await system.Gateway.SendAsync(agent)).StatusCode);
-        await Eventually.True(() => system.AltaBots.Calls.Any(c => (string?)c.Body["body"] == AgentReply), TimeSpan.FromSeconds(20),
+        await Eventually.True(() => system.AltaBots.AllCalls.Any(c => c.Text == AgentReply), TimeSpan.FromSeconds(20),
             "AltaBots receives the agent's reply");
         await Webhook($"{hooks}/conversation/close",
             $$"""{"conversation_id":"{{ConversationId}}","timestamp":1742265200000,"type":"USER_CLOSED"}""");

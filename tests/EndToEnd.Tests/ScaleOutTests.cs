@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Handoff.Testing;
@@ -30,7 +29,7 @@ public class ScaleOutSystem : HandoffSystem
     private Task<IReadOnlyList<Outcome>>? load;
 
     /// <summary>What each conversation looked like once closed: its transcript in the agent API and what AltaBots received.</summary>
-    public sealed record Outcome(string Id, IReadOnlyList<(string Author, string Text, long Sequence)> Transcript, IReadOnlyList<FakeAltaBots.Call> Calls);
+    public sealed record Outcome(string Id, IReadOnlyList<(string Author, string Text, long Sequence)> Transcript, IReadOnlyList<ReceivedCall> Calls);
 
     /// <summary>The load, run once for all the facts of the class.</summary>
     public Task<IReadOnlyList<Outcome>> Load()
@@ -47,7 +46,7 @@ public class ScaleOutSystem : HandoffSystem
         var ids = Enumerable.Range(0, Conversations).Select(i => $"scale{i:D2}{Guid.NewGuid():N}"[..24]).ToArray();
         await Task.WhenAll(ids.Select((id, i) => Converse(id, i)));
 
-        await Eventually.True(() => ids.All(id => CallsOf(id).Any(c => c.Path == "/v1/human/close")), TimeSpan.FromSeconds(45),
+        await Eventually.True(() => ids.All(id => CallsOf(id).Any(c => c.Endpoint == "/v1/human/close")), TimeSpan.FromSeconds(45),
             "every idle conversation is closed and AltaBots is told");
 
         var outcomes = new List<Outcome>();
@@ -91,14 +90,7 @@ public class ScaleOutSystem : HandoffSystem
         }
     }
 
-    private IEnumerable<FakeAltaBots.Call> CallsOf(string id) => AltaBots.Calls.Where(c => (string?)c.Body["conversation_id"] == id);
-
-    private async Task Webhook(string path, string json)
-    {
-        var response = await Gateway.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
-        var body = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{path} answered {(int)response.StatusCode}: {body}");
-    }
+    private IReadOnlyList<ReceivedCall> CallsOf(string id) => AltaBots.Calls(id);
 
     private static HttpRequestMessage Request(HttpMethod method, string path, object? body = null)
     {
@@ -145,13 +137,13 @@ public class ScaleOutTests(ScaleOutSystem system, ITestOutputHelper output) : IC
     public Task AltaBots_receives_the_greeting_the_replies_and_the_close_of_each_conversation_in_order() => Check(outcome =>
     {
         var (id, _, calls) = outcome;
-        var ours = calls.Where(c => c.Path == "/v1/human/close" || (string?)c.Body["body"] == HandoffSystem.Greeting
-                                    || ((string?)c.Body["body"])?.StartsWith("reply") == true);
+        var ours = calls.Where(c => c.Endpoint == "/v1/human/close" || c.Text == HandoffSystem.Greeting
+                                    || (c.Text)?.StartsWith("reply") == true);
         Assert.Equal(
             [("/v1/human/message/receive", HandoffSystem.Greeting),
              .. Enumerable.Range(1, ScaleOutSystem.Replies).Select(k => ("/v1/human/message/receive", (string?)ScaleOutSystem.Reply(id, k))),
              ("/v1/human/close", null)],
-            ours.Select(c => (c.Path, (string?)c.Body["body"])).ToArray());
+            ours.Select(c => (c.Endpoint, c.Text)).ToArray());
     });
 
     [Fact]
@@ -168,7 +160,7 @@ public class ScaleOutTests(ScaleOutSystem system, ITestOutputHelper output) : IC
             Assert.Equal(transcript.Count, transcript.Select(e => e.Sequence).Distinct().Count());
         });
         // Each delivery to AltaBots under its own Idempotency-Key: none was sent twice.
-        var all = system.AltaBots.Calls;
+        var all = system.AltaBots.AllCalls;
         Assert.Equal(all.Count, all.Select(c => c.IdempotencyKey).Distinct().Count());
     }
 
@@ -176,7 +168,7 @@ public class ScaleOutTests(ScaleOutSystem system, ITestOutputHelper output) : IC
     public Task Every_idle_conversation_is_closed_once() => Check(outcome =>
     {
         var (_, _, calls) = outcome;
-        Assert.Single(calls, c => c.Path == "/v1/human/close");
+        Assert.Single(calls, c => c.Endpoint == "/v1/human/close");
     });
 
     private async Task Check(Action<ScaleOutSystem.Outcome> assert)

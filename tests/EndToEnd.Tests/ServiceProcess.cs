@@ -14,18 +14,24 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string Name { get; }
     public Uri Url { get; }
+
+    /// <summary>The settings it was started with, to start it again alike.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
     public string Output { get { lock (output) return output.ToString(); } }
 
-    private ServiceProcess(string name, Uri url, Process process)
+    private ServiceProcess(string name, Uri url, IReadOnlyDictionary<string, string> environment, Process process)
     {
         Name = name;
         Url = url;
+        Environment = environment;
         this.process = process;
     }
 
-    public static async Task<ServiceProcess> StartAsync(string name, IDictionary<string, string> environment)
+    /// <summary>Starts the service and waits until it is ready; on <paramref name="url"/> when given, else on a free port.</summary>
+    public static async Task<ServiceProcess> StartAsync(string name, IDictionary<string, string> environment, Uri? url = null)
     {
-        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        url ??= new Uri($"http://127.0.0.1:{FreePort()}");
         var dll = Dll(name);
         var start = new ProcessStartInfo("dotnet", dll)
         {
@@ -39,7 +45,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = url.ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
 
-        var service = new ServiceProcess(name, url, new Process { StartInfo = start });
+        var service = new ServiceProcess(name, url, new Dictionary<string, string>(environment), new Process { StartInfo = start });
         service.process.OutputDataReceived += (_, e) => service.Append(e.Data);
         service.process.ErrorDataReceived += (_, e) => service.Append(e.Data);
         service.process.Start();
@@ -98,6 +104,19 @@ public sealed class ServiceProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    public bool HasExited => process.HasExited;
+
+    /// <summary>
+    /// Kills the process as a crash or an OOM kill would (SIGKILL): nothing in flight finishes, nothing is handed back.
+    /// Its output stays readable. Safe to call again.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (process.HasExited) return;
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
     private bool disposed;
 
     /// <summary>Kills the process; safe to call again (a test may kill a service its fixture also disposes).</summary>
@@ -105,11 +124,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         if (disposed) return;
         disposed = true;
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
+        await KillAsync();
         process.Dispose();
     }
 }

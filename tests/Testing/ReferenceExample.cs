@@ -5,6 +5,7 @@ public static class ReferenceExample
 {
     public const string ConversationId = "67d8db020fa31d1ef64f53dg";
     public const long Timestamp = 1742265090895;
+    public const string BotId = "665d88b03ce2b13cf2d573454";
 
     /// <summary>The --data of the page's curl example for conversation/establish.</summary>
     public const string Establish = """

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Handoff.Outbound.Tests;
+namespace Handoff.Testing;
 
 /// <summary>One request as AltaBots saw it, with the status it was answered.</summary>
 public sealed record ReceivedCall(
@@ -17,10 +17,21 @@ public sealed record ReceivedCall(
     public string ConversationId => Body.GetProperty("conversation_id").GetString()!;
     public bool Accepted => Status is >= 200 and <= 299;
     public string? WebhookId { get; init; }
+
+    /// <summary>The message text; null for a close.</summary>
     public string? Text => Body.TryGetProperty("body", out var text) ? text.GetString() : null;
+
+    /// <summary>The path under AltaBots' base URL, without the regional prefix: <c>/v1/human/message/receive</c> or <c>/v1/human/close</c>.</summary>
+    public string Endpoint => Path.StartsWith(FakeAltaBots.Prefix + "/", StringComparison.Ordinal) ? Path[FakeAltaBots.Prefix.Length..] : Path;
+
+    /// <summary>The body's <c>timestamp</c>: when Handoff decided the message or close.</summary>
+    public DateTimeOffset Timestamp => DateTimeOffset.FromUnixTimeMilliseconds(Body.GetProperty("timestamp").GetInt64());
 }
 
-/// <summary>A stand-in for AltaBots on a free local port, under a regional path prefix, that can be told to refuse.</summary>
+/// <summary>
+/// A stand-in for AltaBots' two receiving endpoints on a free local port, under a regional path prefix, recording every
+/// call Handoff makes. It answers 200 unless told to refuse.
+/// </summary>
 public sealed class FakeAltaBots : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -29,13 +40,16 @@ public sealed class FakeAltaBots : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (Random Random, double Probability)> _flaky = new();
     private int _inFlight;
     private int _maxInFlight;
+    private volatile bool _down;
 
     private sealed record Answer(int Status, TimeSpan Delay = default, string? RetryAfter = null);
 
     private FakeAltaBots(WebApplication app) => _app = app;
 
+    /// <summary>AltaBots' base URLs differ by region; serving under a prefix proves Handoff keeps it.</summary>
     public const string Prefix = "/eu";
 
+    /// <summary>What to configure as <c>AltaBots:BaseUrl</c>, prefix included.</summary>
     public Uri BaseUrl { get; private set; } = null!;
 
     public static async Task<FakeAltaBots> StartAsync()
@@ -70,11 +84,10 @@ public sealed class FakeAltaBots : IAsyncDisposable
     /// <summary>While true, every request is answered 503 (an outage), whatever was planned.</summary>
     public bool Down { get => _down; set => _down = value; }
 
-    private volatile bool _down;
-
     /// <summary>The most requests this fake was serving at once.</summary>
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
+    /// <summary>Every call, answered or refused, in the order they arrived.</summary>
     public IReadOnlyList<ReceivedCall> AllCalls => _calls.ToList();
 
     public IReadOnlyList<ReceivedCall> Calls(string conversationId) => _calls.Where(c => c.ConversationId == conversationId).ToList();
