@@ -29,6 +29,7 @@ public static class AgentApi
     public static IHostApplicationBuilder AddAgentApi(this IHostApplicationBuilder builder)
     {
         builder.AddAgentAuth();
+        builder.Services.AddExceptionHandler<BusyConversationHandler>();
         var services = builder.Services;
         services.AddOptions<AgentApiOptions>().BindConfiguration(AgentApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.Configure<JsonOptions>(o =>

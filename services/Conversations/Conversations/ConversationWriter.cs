@@ -24,7 +24,12 @@ public static class ConversationWriter
         return decision;
     }
 
-    /// <summary>Decide and save in a fresh session, deciding again if another writer got there first.</summary>
+    /// <summary>
+    /// Decide and save in a fresh session, deciding again if another writer got there first. A busy conversation (the
+    /// command lanes, the agent API and Outbound's delivery reports all append to its stream) can lose several rounds in a
+    /// row; a short random wait between them keeps the writers from colliding in step. After the last round the conflict
+    /// is thrown: the API answers it 503, a consumer retries the message.
+    /// </summary>
     public static async Task<Decision> DecideAndSaveAsync(
         this IDocumentStore store, string conversationId, Func<Conversation, Decision> decide, CancellationToken ct)
     {
@@ -37,11 +42,14 @@ public static class ConversationWriter
                 await session.SaveChangesAsync(ct);
                 return decision;
             }
-            catch (Exception e) when (attempt < 5 && IsConcurrencyConflict(e))
+            catch (Exception e) when (attempt < MaxRounds && IsConcurrencyConflict(e))
             {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct);
             }
         }
     }
+
+    private const int MaxRounds = 10;
 
     public static bool IsConcurrencyConflict(Exception e) =>
         e is EventStreamUnexpectedMaxEventIdException or Marten.Exceptions.ExistingStreamIdCollisionException or ExistingStreamIdCollisionException

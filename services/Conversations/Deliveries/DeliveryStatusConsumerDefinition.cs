@@ -1,4 +1,5 @@
 using Handoff.Conversations.Conversations;
+using Handoff.Contracts;
 using MassTransit;
 
 namespace Handoff.Conversations.Deliveries;
@@ -23,5 +24,8 @@ public class DeliveryStatusConsumerDefinition : ConsumerDefinition<DeliveryStatu
             r.Handle<Exception>(ConversationWriter.IsConcurrencyConflict);
             r.Intervals(50, 250, 1000);
         });
+        // Reports of one conversation, taken one at a time in this instance, do not collide with one another; different
+        // conversations still go concurrently.
+        consumer.Message<DeliveryStatusChanged>(m => m.UsePartitioner(16, c => c.Message.ConversationId));
     }
 }

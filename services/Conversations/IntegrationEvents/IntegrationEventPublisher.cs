@@ -32,16 +32,21 @@ public class IntegrationEventPublisher : SubscriptionBase
     public override async Task<IChangeListener> ProcessEventsAsync(
         EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken ct)
     {
-        // One at a time, each confirmed before the next, so subscribers see a conversation's events in order.
-        foreach (var e in page.Events)
+        // Each conversation's events go one at a time, each confirmed before the next, so subscribers see them in order;
+        // different conversations go side by side. One at a time across the page capped the whole pipeline at one broker
+        // round trip per event (about 1,900 a second here, far less on a loaded machine).
+        await Task.WhenAll(page.Events.GroupBy(e => e.StreamKey).Select(async stream =>
         {
-            if (ToContract(e.Data, e.Timestamp) is not { } message) continue;
-            // Continues the trace of the request or command that stored the event; MassTransit's send span nests under it.
-            using var activity = Source.StartActivity($"publish {message.GetType().Name}", ActivityKind.Producer,
-                e.Headers?.GetValueOrDefault(TraceContext.Header)?.ToString(),
-                [new("handoff.conversation_id", e.StreamKey), new("handoff.event_id", e.Id), new("handoff.message_type", message.GetType().Name)]);
-            await PublishUntilConfirmed(message, e.Id, e.StreamKey, ct);
-        }
+            foreach (var e in stream)
+            {
+                if (ToContract(e.Data, e.Timestamp) is not { } message) continue;
+                // Continues the trace of the request or command that stored the event; MassTransit's send span nests under it.
+                using var activity = Source.StartActivity($"publish {message.GetType().Name}", ActivityKind.Producer,
+                    e.Headers?.GetValueOrDefault(TraceContext.Header)?.ToString(),
+                    [new("handoff.conversation_id", e.StreamKey), new("handoff.event_id", e.Id), new("handoff.message_type", message.GetType().Name)]);
+                await PublishUntilConfirmed(message, e.Id, e.StreamKey, ct);
+            }
+        }));
         return NullChangeListener.Instance;
     }
 
