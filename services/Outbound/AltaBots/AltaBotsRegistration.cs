@@ -21,9 +21,9 @@ public static class AltaBotsRegistration
             http.Timeout = options.Timeout;
         });
 
-        // Retries live in one place, the consumer definition: there they hold the conversation's partition (so order
-        // survives a retry) and end in the error queue. A resilience handler on this client (e.g. one added to every client
-        // through ConfigureHttpClientDefaults) would multiply the attempts and cap them with its own total timeout.
+        // Retries live in one place, the durable delivery queue (RetryPolicy, DeliveryDispatcher), which holds the
+        // conversation's later messages back while one is retried. A resilience handler on this client (e.g. one added to
+        // every client through ConfigureHttpClientDefaults) would multiply the attempts and cap them with its own timeout.
 #pragma warning disable EXTEXP0001 // experimental, but the only way to opt one client out of handlers added to all clients
         client.RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
