@@ -32,6 +32,10 @@ public sealed class FakeOtlp : IAsyncDisposable
     public string Received(string signal) =>
         string.Join("\n", exports.Where(e => e.Signal == signal).Select(e => Encoding.UTF8.GetString(e.Body)));
 
+    /// <summary>Every span exported so far, read out of the trace exports.</summary>
+    public IReadOnlyList<ExportedSpan> Spans() =>
+        exports.Where(e => e.Signal == "traces").SelectMany(e => OtlpSpans.Read(e.Body)).ToList();
+
     public static async Task<FakeOtlp> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -56,7 +60,7 @@ public sealed class FakeOtlp : IAsyncDisposable
 /// The whole system with webhook authentication on, every service exporting traces, logs and metrics to a
 /// <see cref="FakeOtlp"/> and writing JSON console logs with their scopes, so anything sensitive has every chance to leak.
 /// </summary>
-public sealed class ObservedSystem : HandoffSystem
+public class ObservedSystem : HandoffSystem
 {
     public const string WebhookSecret = "privacy-webhook-secret-0123456789abcdef";
     private static readonly string[] All = ["Gateway", "Conversations", "Outbound", "Timeouts"];
