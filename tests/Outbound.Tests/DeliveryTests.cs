@@ -208,7 +208,9 @@ public sealed class DeliveryTests(OutboundFixture env) : IClassFixture<OutboundF
         var accepted = await AcceptedCount(conversation, 2, RetriesDone);
         var replayed = Assert.Single(accepted, c => c.IdempotencyKey == refused.ToString());
         Assert.Equal("refused", replayed.Text);
-        Assert.Equal(DeliveryStatus.Delivered, (await env.Operations.Get(refused, CancellationToken.None))?.Status);
+        // AltaBots has it before Outbound has recorded it: wait for the record.
+        await Eventually.True(async () => (await env.Operations.Get(refused, CancellationToken.None))?.Status == DeliveryStatus.Delivered,
+            because: "the replayed delivery is recorded delivered");
         Assert.Equal(ReplayOutcome.NotFailed, await env.Operations.Replay(refused, "supervisor-1", CancellationToken.None));
         Assert.Equal(ReplayOutcome.NotFound, await env.Operations.Replay(Guid.NewGuid(), "supervisor-1", CancellationToken.None));
     }
@@ -282,7 +284,8 @@ public sealed class DeliveryTests(OutboundFixture env) : IClassFixture<OutboundF
 
         await AcceptedCount(conversation, 2);
         Assert.Equal(["only once", "marker"], Texts(env.AltaBots.Calls(conversation)));
-        Assert.Equal(DeliveryStatus.Delivered, (await env.Operations.Get(messageId, CancellationToken.None))?.Status);
+        await Eventually.True(async () => (await env.Operations.Get(messageId, CancellationToken.None))?.Status == DeliveryStatus.Delivered,
+            because: "the delivery is recorded delivered");
     }
 
     [Fact]
