@@ -32,7 +32,7 @@ public class ConversationCommandsConsumer(IDocumentSession session, IOptions<Han
     private async Task Handle<T>(string conversationId, Func<Conversation, Decision> decide, ConsumeContext<T> context) where T : class
     {
         var decision = await session.DecideAsync(conversationId, decide, context.CancellationToken);
-        await session.SaveChangesAsync(context.CancellationToken);
+        await session.SaveAndMeasureAsync(context.CancellationToken);
         logger.LogInformation("{Command} for {ConversationId} decided {EventCount} events", typeof(T).Name, conversationId, decision.Events.Count);
     }
 }

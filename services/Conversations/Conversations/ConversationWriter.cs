@@ -39,7 +39,7 @@ public static class ConversationWriter
             var decision = await session.DecideAsync(conversationId, decide, ct);
             try
             {
-                await session.SaveChangesAsync(ct);
+                await session.SaveAndMeasureAsync(ct);
                 return decision;
             }
             catch (Exception e) when (attempt < MaxRounds && IsConcurrencyConflict(e))
@@ -50,6 +50,32 @@ public static class ConversationWriter
     }
 
     private const int MaxRounds = 10;
+
+    private static readonly System.Diagnostics.Metrics.Meter Meter = new("Handoff.Conversations.Store");
+
+    private static readonly System.Diagnostics.Metrics.Histogram<double> AppendDuration = Meter.CreateHistogram<double>(
+        "handoff.conversations.append.duration", "s", "Saving a decision: the events appended, the inline view updated, one transaction",
+        advice: new System.Diagnostics.Metrics.InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
+
+    /// <summary>Saves the session and records how long the append took, by outcome (a write conflict is an outcome too).</summary>
+    public static async Task SaveAndMeasureAsync(this IDocumentSession session, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = "saved";
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception e)
+        {
+            outcome = IsConcurrencyConflict(e) ? "conflict" : "failed";
+            throw;
+        }
+        finally
+        {
+            AppendDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
 
     public static bool IsConcurrencyConflict(Exception e) =>
         e is EventStreamUnexpectedMaxEventIdException or Marten.Exceptions.ExistingStreamIdCollisionException or ExistingStreamIdCollisionException

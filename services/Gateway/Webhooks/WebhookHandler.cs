@@ -38,6 +38,14 @@ public sealed class WebhookHandler(
         }
     }
 
+    // Static, not from the host's meter factory: one instrument per process is what a histogram of the broker hop needs.
+    private static readonly System.Diagnostics.Metrics.Meter Meter = new("Handoff.Gateway");
+
+    /// <summary>From handing a command to MassTransit to the broker's publisher confirm: what a webhook waits for the broker.</summary>
+    private static readonly System.Diagnostics.Metrics.Histogram<double> BrokerConfirm = Meter.CreateHistogram<double>(
+        "handoff.gateway.broker.confirm.duration", "s", "From sending a webhook's command to the broker's publisher confirm",
+        advice: new System.Diagnostics.Metrics.InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
+
     private IResult Rejected<T>(WebhookReply reply)
     {
         logger.LogInformation("Rejected {CommandType} webhook: {Problem}", typeof(T).Name, reply.Message);
@@ -62,8 +70,10 @@ public sealed class WebhookHandler(
         {
             // Send, not Publish: a publish finds no queue until Conversations has bound one, and would be dropped.
             // WaitAsync bounds the wait even where MassTransit stops watching the token (e.g. while it reconnects).
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var endpoint = await sendEndpoints.GetSendEndpoint(Queues.ConversationCommandsAddress(conversationId(command))).WaitAsync(timeout.Token);
             await endpoint.Send(command, timeout.Token).WaitAsync(timeout.Token);
+            BrokerConfirm.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("command", typeof(T).Name));
             return WebhookReply.Success;
         }
         catch (Exception e) when (!aborted.IsCancellationRequested)
