@@ -19,9 +19,7 @@ const int PoolSize = 16;
 const string IntakeQueue = "outbound-deliveries";
 
 // The servers of this machine unless told otherwise, in the tests' variables; the benchmark gets its own vhost and schemas.
-Default("HANDOFF_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/");
-Default("HANDOFF_TEST_RABBITMQ_MANAGEMENT", "http://guest:guest@127.0.0.1:15672/");
-Default("HANDOFF_TEST_POSTGRES", "Host=127.0.0.1;Port=5432;Database=handoff_tests;Username=postgres;Password=postgres");
+Machine.UseLocalServersUnlessConfigured();
 var env = new IsolatedEnvironment();
 await env.InitializeAsync();
 // Answers 200 at once and notes when each call arrived.
@@ -72,7 +70,7 @@ try
     await Until(() => altaBots.AllCalls.Count >= 2 * conversations, TimeSpan.FromSeconds(60), "every warm-up reply reached AltaBots");
 
     var total = (int)(rate * duration.TotalSeconds);
-    var loadBefore = LoadAverage();
+    var loadBefore = Machine.LoadAverage();
     Console.WriteLine($"{conversations} conversations open; sending {total:N0} replies at {rate}/s over {duration.TotalSeconds} s " +
                       $"(load average {loadBefore})");
     var sentAt = new DateTimeOffset[total];
@@ -98,7 +96,7 @@ try
     await Until(() => Replies().Select(c => c.Text).Distinct().Count() >= accepted.Length, TimeSpan.FromMinutes(2), "every reply reached AltaBots",
         throwOnTimeout: false);
     await Task.Delay(TimeSpan.FromSeconds(3));
-    var loadAfter = LoadAverage();
+    var loadAfter = Machine.LoadAverage();
     await sampling.CancelAsync();
     var depth = await depths;
 
@@ -135,7 +133,7 @@ try
     Console.WriteLine($"  {IntakeQueue} depth: max {(depth.Count > 0 ? depth.Max(d => d.Messages) : 0):N0}, " +
                       $"when the last reply was sent {depth.LastOrDefault(d => d.At <= sentAt[^1]).Messages:N0} " +
                       "(deep: Outbound's intake is behind; near 0: what reaches it is all it gets)");
-    Console.WriteLine($"machine:        {Environment.ProcessorCount} cores, {TotalMemory()} RAM, {Environment.OSVersion}; " +
+    Console.WriteLine($"machine:        {Environment.ProcessorCount} cores, {Machine.TotalMemory()} RAM, {Environment.OSVersion}; " +
                       $"load average before {loadBefore}, after {loadAfter}");
     return acceptedNotReceived == 0 && accepted.Length == total && duplicates == 0 && outOfOrder == 0 ? 0 : 1;
 
@@ -197,7 +195,7 @@ finally
 
 async Task<string> Start(string name, params (string Key, string Value)[] settings)
 {
-    var url = $"http://127.0.0.1:{FreePort()}";
+    var url = $"http://127.0.0.1:{Machine.FreePort()}";
     var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
     var root = bin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
     var dll = Path.Combine(root, "services", name, "bin", bin.Parent.Name, bin.Name, $"Handoff.{name}.dll");
@@ -269,23 +267,3 @@ static string Stats(IEnumerable<TimeSpan> spans)
 static bool Ascending(List<long> sequences) => sequences.Zip(sequences.Skip(1)).All(p => p.First <= p.Second);
 
 static double P(double[] sorted, double quantile) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(quantile * sorted.Length) - 1)];
-
-static void Default(string name, string value)
-{
-    if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))) Environment.SetEnvironmentVariable(name, value);
-}
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "?";
-
-static string TotalMemory()
-{
-    var line = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:")) : null;
-    return line is null ? "?" : $"{long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1_048_576.0:F1} GiB";
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}

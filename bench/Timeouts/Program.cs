@@ -16,9 +16,7 @@ var idle = TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1]) : 30);
 var ramp = TimeSpan.FromSeconds(args.Length > 2 ? int.Parse(args[2]) : 0);
 
 // The servers of this machine unless told otherwise, in the tests' variables; the benchmark gets its own vhost and schema.
-Default("HANDOFF_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/");
-Default("HANDOFF_TEST_RABBITMQ_MANAGEMENT", "http://guest:guest@127.0.0.1:15672/");
-Default("HANDOFF_TEST_POSTGRES", "Host=127.0.0.1;Port=5432;Database=handoff_tests;Username=postgres;Password=postgres");
+Machine.UseLocalServersUnlessConfigured();
 var env = new IsolatedEnvironment();
 await env.InitializeAsync();
 Process? service = null;
@@ -46,7 +44,7 @@ try
     });
     await bus.StartAsync();
 
-    var url = $"http://127.0.0.1:{FreePort()}";
+    var url = $"http://127.0.0.1:{Machine.FreePort()}";
     service = StartService(env, url, idle);
     await WaitUntilReady(service, url);
     var startMemory = Rss(service);
@@ -98,10 +96,6 @@ finally
     await env.DisposeAsync();
 }
 
-static void Default(string name, string value)
-{
-    if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))) Environment.SetEnvironmentVariable(name, value);
-}
 
 static double P(double[] sorted, double quantile) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(quantile * sorted.Length) - 1)];
 
@@ -149,11 +143,4 @@ static async Task WaitUntilReady(Process service, string url)
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
     }
     throw new InvalidOperationException("The Timeouts service did not become ready");
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }

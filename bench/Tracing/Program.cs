@@ -13,9 +13,7 @@ var roundLength = TimeSpan.FromSeconds(args.Length > 0 ? int.Parse(args[0]) : 15
 var rounds = args.Length > 1 ? int.Parse(args[1]) : 3;
 var concurrency = args.Length > 2 ? int.Parse(args[2]) : 32;
 
-Default("HANDOFF_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/");
-Default("HANDOFF_TEST_RABBITMQ_MANAGEMENT", "http://guest:guest@127.0.0.1:15672/");
-Default("HANDOFF_TEST_POSTGRES", "Host=127.0.0.1;Port=5432;Database=handoff_tests;Username=postgres;Password=postgres");
+Machine.UseLocalServersUnlessConfigured();
 var env = new IsolatedEnvironment();
 await env.InitializeAsync();
 
@@ -53,7 +51,7 @@ try
     Console.WriteLine($"throughput, on / off: {on.Sum(r => r.PerSecond) / off.Sum(r => r.PerSecond):P1} " +
                       $"(per round: {string.Join(", ", on.Zip(off).Select(p => (p.First.PerSecond / p.Second.PerSecond).ToString("P0")))})");
     Console.WriteLine($"p50 latency, on / off: {on.Average(r => r.P50) / off.Average(r => r.P50):F2}x; exported {exportedBytes / 1_048_576.0:F1} MiB of OTLP");
-    Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {TotalMemory()} RAM; load average {LoadAverage()}; {concurrency} clients, {rounds} rounds of {roundLength.TotalSeconds} s each");
+    Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Machine.TotalMemory()} RAM; load average {Machine.LoadAverage()}; {concurrency} clients, {rounds} rounds of {roundLength.TotalSeconds} s each");
 }
 finally
 {
@@ -120,7 +118,7 @@ async Task<int> Run(HttpClient http, TimeSpan length, List<double>? latencies)
 
 async Task<(Process Process, string Url)> StartGateway(Dictionary<string, string> settings)
 {
-    var url = $"http://127.0.0.1:{FreePort()}";
+    var url = $"http://127.0.0.1:{Machine.FreePort()}";
     var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
     var root = bin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
     var dll = Path.Combine(root, "services", "Gateway", "bin", bin.Parent.Name, bin.Name, "Handoff.Gateway.dll");
@@ -142,24 +140,4 @@ async Task<(Process Process, string Url)> StartGateway(Dictionary<string, string
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
     }
     throw new InvalidOperationException("The Gateway did not become ready");
-}
-
-static void Default(string name, string value)
-{
-    if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(name))) Environment.SetEnvironmentVariable(name, value);
-}
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "?";
-
-static string TotalMemory()
-{
-    var line = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:")) : null;
-    return line is null ? "?" : $"{long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1_048_576.0:F1} GiB";
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }

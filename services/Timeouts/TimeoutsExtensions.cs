@@ -4,6 +4,7 @@ using Handoff.Timeouts.Sagas;
 using Handoff.Timeouts.Scheduling;
 using Marten;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace Handoff.Timeouts;
@@ -30,12 +31,14 @@ public static class TimeoutsExtensions
     public static IHostApplicationBuilder AddTimeoutsStorage(this IHostApplicationBuilder builder)
     {
         var (connectionString, schema) = builder.PostgresSettings(DefaultSchema);
+        // One connection pool, shared by Marten (sagas) and the scheduler's own SQL.
+        builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddMarten(options =>
             {
-                options.Connection(connectionString);
                 options.DatabaseSchemaName = schema;
                 options.Storage.ExtendedSchemaObjects.Add(ScheduledMessageStore.Table(schema));
             })
+            .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
         // Sagas and timers both live in PostgreSQL: without it no event is tracked and no timer fires.
@@ -52,7 +55,8 @@ public static class TimeoutsExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(_ => new ScheduledMessageStore(NpgsqlDataSource.Create(connectionString), schema));
+        builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddSingleton(s => new ScheduledMessageStore(s.GetRequiredService<NpgsqlDataSource>(), schema));
         builder.Services.AddSingleton<IScheduleMessageProvider, PostgresScheduleMessageProvider>();
         builder.Services.AddHostedService<ScheduledMessageDispatcher>();
         return builder;

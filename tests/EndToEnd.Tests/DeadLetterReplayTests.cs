@@ -34,17 +34,10 @@ public class DeadLetterReplayTests(OperatedSystem system, ITestOutputHelper outp
 
     private async Task Run()
     {
-        await system.Webhook("/human/service/conversation/establish", ReferenceExample.Establish);
-        await Eventually.True(() => system.AltaBots.Accepted(ConversationId).Count == 1, TimeSpan.FromSeconds(20), "AltaBots receives the greeting");
+        await system.EstablishReferenceExample();
 
         // AltaBots refuses the reply for good (a 4xx other than 408 and 429): no retry, a dead letter at once.
-        system.AltaBots.Refuse(ConversationId, 400);
-        var posted = await system.Api(HttpMethod.Post, $"/api/conversations/{ConversationId}/messages", Agent, new { text = Reply },
-            HttpStatusCode.Accepted);
-        var sequence = (long)posted["sequence"]!;
-        var refused = await Eventually.Get(() => Task.FromResult(system.AltaBots.Calls(ConversationId).SingleOrDefault(c => c.Text == Reply)),
-            TimeSpan.FromSeconds(20), "AltaBots is sent the reply");
-        Assert.Equal(400, refused.Status);
+        var (sequence, refused) = await system.ReplyRefusedOnce(Agent, Reply, 400);
         var deliveryId = refused.IdempotencyKey!;
 
         // The agent sees that it failed, and AltaBots' answer, in the transcript.

@@ -96,6 +96,29 @@ public class HandoffSystem : IsolatedEnvironment
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}: {body}");
     }
 
+    /// <summary>The reference page's establish example, through the Gateway, once AltaBots has its greeting.</summary>
+    public async Task EstablishReferenceExample()
+    {
+        await Webhook("/human/service/conversation/establish", ReferenceExample.Establish);
+        await Eventually.True(() => AltaBots.Accepted(ReferenceExample.ConversationId).Count == 1, TimeSpan.FromSeconds(20),
+            "AltaBots receives the greeting");
+    }
+
+    /// <summary>
+    /// An agent's reply in the reference conversation whose first attempt AltaBots answers <paramref name="status"/>: its
+    /// transcript sequence and that first attempt as AltaBots saw it.
+    /// </summary>
+    public async Task<(long Sequence, ReceivedCall FirstAttempt)> ReplyRefusedOnce(string agentToken, string text, int status)
+    {
+        AltaBots.Refuse(ReferenceExample.ConversationId, status);
+        var posted = await Api(HttpMethod.Post, $"/api/conversations/{ReferenceExample.ConversationId}/messages", agentToken, new { text },
+            HttpStatusCode.Accepted);
+        var first = await Eventually.Get(() => Task.FromResult(AltaBots.Calls(ReferenceExample.ConversationId).FirstOrDefault(c => c.Text == text)),
+            TimeSpan.FromSeconds(20), "AltaBots is sent the reply");
+        Assert.Equal(status, first.Status);
+        return ((long)posted["sequence"]!, first);
+    }
+
     /// <summary>Calls the agent or operator API through the Gateway with <paramref name="token"/>, and asserts the status.</summary>
     public async Task<JsonNode> Api(HttpMethod method, string path, string token, object? body = null, HttpStatusCode expected = HttpStatusCode.OK)
     {

@@ -43,15 +43,8 @@ public class OutboundKillTests(SlowRetrySystem system, ITestOutputHelper output)
 
     private async Task Run()
     {
-        await system.Webhook("/human/service/conversation/establish", ReferenceExample.Establish);
-        await Eventually.True(() => system.AltaBots.Accepted(ConversationId).Count == 1, TimeSpan.FromSeconds(20), "AltaBots receives the greeting");
-
-        system.AltaBots.Refuse(ConversationId, 503);
-        var posted = await system.Api(HttpMethod.Post, $"/api/conversations/{ConversationId}/messages", Agent, new { text = Reply },
-            HttpStatusCode.Accepted);
-        var refused = await Eventually.Get(() => Task.FromResult(system.AltaBots.Calls(ConversationId).FirstOrDefault(c => c.Text == Reply)),
-            TimeSpan.FromSeconds(20), "AltaBots is sent the reply");
-        Assert.Equal(503, refused.Status);
+        await system.EstablishReferenceExample();
+        var (sequence, refused) = await system.ReplyRefusedOnce(Agent, Reply, 503);
         var deliveryId = refused.IdempotencyKey!;
 
         // Killed as soon as the refusal is on record, with its retry scheduled. (Killed before that, during the attempt,
@@ -74,7 +67,7 @@ public class OutboundKillTests(SlowRetrySystem system, ITestOutputHelper output)
             $"retried {(accepted.StartedAt - refused.At).TotalMilliseconds:F0} ms after the refusal, " +
             $"{(accepted.StartedAt - restartedAt).TotalMilliseconds:F0} ms after the next process was ready");
 
-        var delivered = await system.DeliveryShown(ConversationId, (long)posted["sequence"]!, "delivered", Agent);
+        var delivered = await system.DeliveryShown(ConversationId, sequence, "delivered", Agent);
         Assert.Equal(2, (int?)delivered["attempts"]);
         Assert.Equal([(503, deliveryId), (200, deliveryId)],
             system.AltaBots.Calls(ConversationId).Where(c => c.Text == Reply).Select(c => (c.Status, c.IdempotencyKey)));

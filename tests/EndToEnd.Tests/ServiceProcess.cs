@@ -31,7 +31,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts the service and waits until it is ready; on <paramref name="url"/> when given, else on a free port.</summary>
     public static async Task<ServiceProcess> StartAsync(string name, IDictionary<string, string> environment, Uri? url = null)
     {
-        url ??= new Uri($"http://127.0.0.1:{FreePort()}");
+        url ??= new Uri($"http://127.0.0.1:{Machine.FreePort()}");
         var dll = Dll(name);
         var start = new ProcessStartInfo("dotnet", dll)
         {
@@ -97,12 +97,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the solution first: {dll} is missing");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public bool HasExited => process.HasExited;
 

@@ -55,21 +55,24 @@ public static partial class Dashboard
     {
         var wanted = MetricNamesOf(service);
         Xunit.Assert.NotEmpty(wanted);
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (true)
+        // A metric appears in the scrape once it was first recorded, which can lag what the test did.
+        try
         {
-            var text = await scrape();
-            var scraped = ScrapedNames(text);
-            var missing = wanted.Except(scraped).Order().ToList();
-            if (missing.Count == 0) return text;
-            if (DateTime.UtcNow > deadline)
+            return await Eventually.Get(async () =>
             {
-                var families = Families.Keys.Where(f => missing.Any(m => m.StartsWith(f, StringComparison.Ordinal)));
-                var printed = scraped.Where(n => families.Any(f => n.StartsWith(f, StringComparison.Ordinal))).Order();
-                Xunit.Assert.Fail($"deploy/grafana/handoff.json reads metrics {service}'s /metrics does not print: {string.Join(", ", missing)}. " +
-                                  $"It prints, in those families: {string.Join(", ", printed)}");
-            }
-            await Task.Delay(100);
+                var text = await scrape();
+                return wanted.IsSubsetOf(ScrapedNames(text)) ? text : null;
+            }, timeout ?? TimeSpan.FromSeconds(15), $"{service}'s /metrics prints every metric the dashboard reads");
+        }
+        catch (TimeoutException)
+        {
+            var scraped = ScrapedNames(await scrape());
+            var missing = wanted.Except(scraped).Order().ToList();
+            var families = Families.Keys.Where(f => missing.Any(m => m.StartsWith(f, StringComparison.Ordinal)));
+            var printed = scraped.Where(n => families.Any(f => n.StartsWith(f, StringComparison.Ordinal))).Order();
+            Xunit.Assert.Fail($"deploy/grafana/handoff.json reads metrics {service}'s /metrics does not print: {string.Join(", ", missing)}. " +
+                              $"It prints, in those families: {string.Join(", ", printed)}");
+            throw;
         }
     }
 

@@ -44,34 +44,11 @@ public class IntegrationEventPublisher : SubscriptionBase
                 using var activity = Source.StartActivity($"publish {message.GetType().Name}", ActivityKind.Producer,
                     e.Headers?.GetValueOrDefault(TraceContext.Header)?.ToString(),
                     [new("handoff.conversation_id", e.StreamKey), new("handoff.event_id", e.Id), new("handoff.message_type", message.GetType().Name)]);
-                await PublishUntilConfirmed(message, e.Id, e.StreamKey, ct);
+                await bus.PublishUntilConfirmed(message, e.Id, e.StreamKey, logger, ct);
             }
         }));
         return NullChangeListener.Instance;
     }
-
-    // A broker outage is waited out here rather than thrown to the daemon, which could pause the
-    // subscription; a publish whose confirm was lost goes again under the same MessageId.
-    private async Task PublishUntilConfirmed(object message, Guid eventId, string? conversationId, CancellationToken ct)
-    {
-        for (var delay = TimeSpan.FromMilliseconds(200); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks)))
-        {
-            try
-            {
-                await bus.Publish(message, message.GetType(), Pipe.Execute<PublishContext>(ctx => ctx.MessageId = eventId), ct);
-                logger.LogDebug("Published {MessageType} {MessageId} for {ConversationId}", message.GetType().Name, eventId, conversationId);
-                return;
-            }
-            catch (Exception exception) when (!ct.IsCancellationRequested)
-            {
-                logger.LogWarning(exception, "Publishing {MessageType} {MessageId} for {ConversationId} failed; retrying in {Delay}",
-                    message.GetType().Name, eventId, conversationId, delay);
-                await Task.Delay(delay, ct);
-            }
-        }
-    }
-
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
 
     // At is when Handoff recorded the event (the store's clock), not AltaBots' timestamp: subscribers such as
     // the idle timer measure from it, and a platform clock that is skewed or a webhook retried late would

@@ -20,7 +20,6 @@ public static class DeliveriesRegistration
         var (connectionString, schema) = builder.PostgresSettings("outbound");
         services.AddMarten(options =>
             {
-                options.Connection(connectionString);
                 options.DatabaseSchemaName = schema;
                 options.Events.DatabaseSchemaName = schema;
                 // Each event keeps the trace of the attempt that recorded it (TraceContext), for the status publisher.
@@ -30,6 +29,8 @@ public static class DeliveriesRegistration
                 options.Events.AddEventTypes([typeof(DeliveryAttemptFailed), typeof(DeliverySucceeded), typeof(DeliveryGaveUp), typeof(DeliveryReplayed)]);
                 options.Storage.ExtendedSchemaObjects.AddRange(DeliverySchema.Tables(schema));
             })
+            // One connection pool for Marten and the delivery queue's own SQL: they share transactions anyway.
+            .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             .AddAsyncDaemon(DaemonMode.HotCold)

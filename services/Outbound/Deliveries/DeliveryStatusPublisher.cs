@@ -16,7 +16,6 @@ namespace Handoff.Outbound.Deliveries;
 /// </summary>
 public sealed class DeliveryStatusPublisher : SubscriptionBase
 {
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
     private readonly IBus _bus;
     private readonly ILogger<DeliveryStatusPublisher> _logger;
 
@@ -43,26 +42,7 @@ public sealed class DeliveryStatusPublisher : SubscriptionBase
         using var activity = DeliveryTelemetry.Source.StartActivity("publish DeliveryStatusChanged", ActivityKind.Producer, traceParent,
             [new("handoff.conversation_id", message.ConversationId), new("handoff.delivery_id", message.DeliveryId),
              new("handoff.delivery.state", message.State.ToString())]);
-        await PublishUntilConfirmed(message, eventId, ct);
-    }
-
-    // A broker outage is waited out here rather than thrown to the daemon, which could pause the subscription.
-    private async Task PublishUntilConfirmed(DeliveryStatusChanged message, Guid eventId, CancellationToken ct)
-    {
-        for (var delay = TimeSpan.FromMilliseconds(200); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks)))
-        {
-            try
-            {
-                await _bus.Publish(message, context => context.MessageId = eventId, ct);
-                return;
-            }
-            catch (Exception exception) when (!ct.IsCancellationRequested)
-            {
-                _logger.LogWarning(exception, "Publishing the status of delivery {DeliveryId} of {ConversationId} failed; retrying in {Delay}",
-                    message.DeliveryId, message.ConversationId, delay);
-                await Task.Delay(delay, ct);
-            }
-        }
+        await _bus.PublishUntilConfirmed(message, eventId, message.ConversationId, _logger, ct);
     }
 
     public static DeliveryStatusChanged? ToContract(object data, DateTimeOffset at) => data switch
