@@ -57,7 +57,7 @@ public static class TimeoutsExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddSingleton(s => new ScheduledMessageStore(s.GetRequiredService<NpgsqlDataSource>(), schema));
-        builder.Services.AddSingleton<IScheduleMessageProvider, PostgresScheduleMessageProvider>();
+        builder.Services.AddSingleton<DispatchSignal>();
         builder.Services.AddHostedService<ScheduledMessageDispatcher>();
         return builder;
     }
@@ -66,5 +66,6 @@ public static class TimeoutsExtensions
         builder.AddHandoffMessaging(
             x => x.AddSagaStateMachine<ConversationTimeoutStateMachine, ConversationTimeout, ConversationTimeoutSagaDefinition>()
                 .MartenRepository(),
-            (context, bus) => bus.UseFilter(new PostgresMessageSchedulerFilter(context.GetRequiredService<IScheduleMessageProvider>())));
+            (context, bus) => bus.UseFilter(new PostgresMessageSchedulerFilter(
+                context.GetRequiredService<ScheduledMessageStore>(), context.GetRequiredService<DispatchSignal>(), context.GetRequiredService<TimeProvider>())));
 }

@@ -1,3 +1,4 @@
+using Handoff.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace Handoff.Outbound.Deliveries;

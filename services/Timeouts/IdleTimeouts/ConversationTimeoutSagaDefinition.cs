@@ -19,7 +19,6 @@ public class ConversationTimeoutSagaDefinition : SagaDefinition<ConversationTime
             rabbit.PrefetchCount = 64;
         // Two events of one conversation handled at once collide on the saga's version; a retry re-reads and re-decides.
         endpointConfigurator.UseMessageRetry(r => r.Intervals(50, 200, 500, 1000, 2000));
-        // Sends leave only after the saga is saved, so a conflict that is retried does not send twice.
-        endpointConfigurator.UseInMemoryOutbox(context);
+        // No in-memory outbox: the saga's sends and timers are rows written with the saga itself (PendingSchedule).
     }
 }

@@ -1,4 +1,5 @@
 using Handoff.Contracts;
+using Handoff.Timeouts.Scheduling;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -53,17 +54,17 @@ public class ConversationTimeoutStateMachine : MassTransitStateMachine<Conversat
         During(Open,
             When(IdleTimeout.Received, c => c.Message.Session == c.Saga.Session)
                 .Then(_ => metrics.Fired("idle_close"))
-                .Send(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
+                .SendWhenSaved(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
                     c => new CloseIdleConversationV2(c.Saga.ConversationId, c.Saga.Session, c.Message.DueAt, c.Saga.LastActivitySequence)),
             When(IdleWarning.Received, c => c.Message.Session == c.Saga.Session)
                 .Then(_ => metrics.Fired("idle_warning"))
-                .Send(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
+                .SendWhenSaved(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
                     c => new PostSystemMessage(c.Saga.ConversationId, c.Saga.Session, SystemMessageKind.IdleWarning, policy.IdleWarningText,
                         c.Message.DueAt)),
             When(AgentWait.Received, c => c.Message.Session == c.Saga.Session && !c.Saga.AgentReplied)
                 .Then(c => c.Saga.AgentWaitNotices++)
                 .Then(_ => metrics.Fired("agent_wait"))
-                .Send(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
+                .SendWhenSaved(c => Queues.ConversationCommandsAddress(c.Saga.ConversationId),
                     c => new PostSystemMessage(c.Saga.ConversationId, c.Saga.Session, SystemMessageKind.AgentWait, policy.AgentWaitText,
                         c.Message.DueAt))
                 .If(c => policy.NextAgentWaitAt(c.Message.DueAt, c.Saga.AgentWaitNotices) is not null,

@@ -1,3 +1,4 @@
+using Handoff.Timeouts.Scheduling;
 using Marten;
 using MassTransit;
 using MassTransit.Context;
@@ -48,23 +49,32 @@ public sealed class MartenSagaRepositoryContext<TSaga, TMessage>(
     public Task Save(SagaConsumeContext<TSaga> context)
     {
         session.Insert(context.Saga);
-        return session.SaveChangesAsync(CancellationToken);
+        return Commit();
     }
 
     // The version read by Load is checked here: a concurrent update makes this throw, and the message is retried.
     public Task Update(SagaConsumeContext<TSaga> context)
     {
         session.Update(context.Saga);
-        return session.SaveChangesAsync(CancellationToken);
+        return Commit();
     }
 
     public Task Delete(SagaConsumeContext<TSaga> context)
     {
         session.Delete(context.Saga);
-        return session.SaveChangesAsync(CancellationToken);
+        return Commit();
     }
 
     public Task Discard(SagaConsumeContext<TSaga> context) => Task.CompletedTask;
+
+    // The timers and sends the saga decided commit with it, in one transaction (see PendingSchedule).
+    private async Task Commit()
+    {
+        var pending = this.TryGetPayload<PendingSchedule>(out var p) ? p : null;
+        pending?.Enlist(session);
+        await session.SaveChangesAsync(CancellationToken);
+        pending?.Committed();
+    }
 
     public Task Undo(SagaConsumeContext<TSaga> context)
     {

@@ -1,3 +1,4 @@
+using Handoff.Timeouts.Scheduling;
 using Marten;
 using MassTransit;
 using MassTransit.Saga;
@@ -16,6 +17,9 @@ public sealed class MartenSagaRepositoryContextFactory<TSaga>(IDocumentStore sto
 {
     public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TSaga, T>> next) where T : class
     {
+        // A retry decides again from the saga as stored: what a failed attempt scheduled is forgotten with it.
+        if (context.TryGetPayload<PendingSchedule>(out var pending))
+            pending.Clear();
         await using var session = store.LightweightSession();
         await next.Send(new MartenSagaRepositoryContext<TSaga, T>(session, context, factory));
     }
@@ -23,6 +27,8 @@ public sealed class MartenSagaRepositoryContextFactory<TSaga>(IDocumentStore sto
     public async Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TSaga> query, IPipe<SagaRepositoryQueryContext<TSaga, T>> next)
         where T : class
     {
+        if (context.TryGetPayload<PendingSchedule>(out var pending))
+            pending.Clear();
         await using var session = store.LightweightSession();
         var instances = await session.Query<TSaga>().Where(query.FilterExpression).ToListAsync(context.CancellationToken);
         var repositoryContext = new MartenSagaRepositoryContext<TSaga, T>(session, context, factory);

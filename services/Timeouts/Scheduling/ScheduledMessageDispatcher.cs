@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Handoff.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -7,15 +8,15 @@ namespace Handoff.Timeouts.Scheduling;
 
 /// <summary>Sends the scheduled messages that are due, on every instance; the store makes sure each goes out once.</summary>
 public sealed partial class ScheduledMessageDispatcher(
-    ScheduledMessageStore store, IBus bus, IOptions<SchedulerOptions> options, TimeProvider time, ILogger<ScheduledMessageDispatcher> logger)
+    ScheduledMessageStore store, IBus bus, DispatchSignal signal, IOptions<SchedulerOptions> options, TimeProvider time,
+    ILogger<ScheduledMessageDispatcher> logger)
     : BackgroundService
 {
     private static readonly ActivitySource Source = new("Handoff.Timeouts");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
@@ -27,7 +28,8 @@ public sealed partial class ScheduledMessageDispatcher(
             {
                 LogPollFailed(e);
             }
-        } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+            await signal.Wait(options.Value.PollInterval, stoppingToken);
+        }
     }
 
     private async Task Dispatch(ScheduledMessageRow row, CancellationToken cancellationToken)
@@ -41,13 +43,22 @@ public sealed partial class ScheduledMessageDispatcher(
             return;
         }
 
-        // A timer fires long after the request that armed it, in a trace of its own that links back to that one.
-        using var activity = Source.StartActivity($"fire {type.Name}", ActivityKind.Producer, default(ActivityContext),
-            [new("handoff.timer.token_id", row.TokenId), new("handoff.timer.due_at", row.DueAt.ToString("O"))],
-            row.TraceParent is { } armed && ActivityContext.TryParse(armed, null, out var armedBy) ? [new ActivityLink(armedBy)] : null);
+        // A timer fires long after the request that armed it, in a trace of its own that links back to that one. A send
+        // the saga made is part of the trace that made it.
+        var armedBy = row.TraceParent is { } armed && ActivityContext.TryParse(armed, null, out var parsed) ? parsed : (ActivityContext?)null;
+        using var activity = row.SendNow
+            ? Source.StartActivity($"send {type.Name}", ActivityKind.Producer, armedBy ?? default)
+            : Source.StartActivity($"fire {type.Name}", ActivityKind.Producer, default(ActivityContext),
+                [new("handoff.timer.token_id", row.TokenId), new("handoff.timer.due_at", row.DueAt.ToString("O"))],
+                armedBy is { } link ? [new ActivityLink(link)] : null);
         var endpoint = await bus.GetSendEndpoint(row.Destination);
         await endpoint.Send(message, type, Pipe.Execute<SendContext>(context =>
-            context.Headers.Set(MessageHeaders.SchedulingTokenId, row.TokenId.ToString("D"))), cancellationToken);
+        {
+            // A row sent again (an instance died between the send and the delete) keeps its message id.
+            context.MessageId = row.TokenId;
+            if (!row.SendNow)
+                context.Headers.Set(MessageHeaders.SchedulingTokenId, row.TokenId.ToString("D"));
+        }), cancellationToken);
         LogDispatched(row.TokenId, row.MessageType, time.GetUtcNow() - row.DueAt);
     }
 

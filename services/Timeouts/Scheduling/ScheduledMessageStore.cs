@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
+using Marten;
 using Npgsql;
-using NpgsqlTypes;
 using Weasel.Postgresql;
 using Weasel.Postgresql.Tables;
 
 namespace Handoff.Timeouts.Scheduling;
 
-/// <summary><paramref name="TraceParent"/> is the trace that armed the timer; its firing links back to it.</summary>
-public sealed record ScheduledMessageRow(Guid TokenId, DateTimeOffset DueAt, Uri Destination, string MessageType, string Body, string? TraceParent = null);
+/// <summary><paramref name="TraceParent"/> is the trace that armed the timer; its firing links back to it.
+/// <paramref name="SendNow"/> marks a send the saga made (due at once, and part of the armer's trace), not a timer.</summary>
+public sealed record ScheduledMessageRow(
+    Guid TokenId, DateTimeOffset DueAt, Uri Destination, string MessageType, string Body, string? TraceParent = null, bool SendNow = false);
 
 /// <summary>
 /// Scheduled messages as rows of <c>{schema}.scheduled_messages</c>. Rows are claimed with
@@ -18,24 +20,19 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
 {
     private readonly string _table = $"\"{schema.Replace("\"", "\"\"")}\".scheduled_messages";
 
-    public async Task Add(ScheduledMessageRow row, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues the inserts and deletes in <paramref name="session"/>, so that they commit with whatever else it saves
+    /// (the saga that armed the timers).
+    /// </summary>
+    public void Enlist(IDocumentSession session, IEnumerable<ScheduledMessageRow> added, IEnumerable<Guid> removed)
     {
-        await using var command = dataSource.CreateCommand(
-            $"insert into {_table} (token_id, due_at, destination, message_type, body, trace_parent) values ($1, $2, $3, $4, $5, $6) on conflict (token_id) do nothing");
-        command.Parameters.AddWithValue(row.TokenId);
-        command.Parameters.AddWithValue(row.DueAt);
-        command.Parameters.AddWithValue(row.Destination.ToString());
-        command.Parameters.AddWithValue(row.MessageType);
-        command.Parameters.AddWithValue(NpgsqlDbType.Jsonb, row.Body);
-        command.Parameters.AddWithValue(NpgsqlDbType.Text, (object?)row.TraceParent ?? DBNull.Value);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task Remove(Guid tokenId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand($"delete from {_table} where token_id = $1");
-        command.Parameters.AddWithValue(tokenId);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var remove = removed.ToArray();
+        if (remove.Length > 0)
+            session.QueueSqlCommand($"delete from {_table} where token_id = any(?)", remove);
+        foreach (var row in added)
+            session.QueueSqlCommand(
+                $"insert into {_table} (token_id, due_at, destination, message_type, body, trace_parent, send_now) values (?, ?, ?, ?, ?::jsonb, ?, ?) on conflict (token_id) do nothing",
+                row.TokenId, row.DueAt, row.Destination.ToString(), row.MessageType, row.Body, (object?)row.TraceParent ?? DBNull.Value, row.SendNow);
     }
 
     /// <summary>Hands each due row to <paramref name="dispatch"/> and deletes the ones it took. Returns how many were due.</summary>
@@ -46,7 +43,7 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
 
         var due = new List<ScheduledMessageRow>();
         await using (var select = new NpgsqlCommand(
-            $"select token_id, due_at, destination, message_type, body::text, trace_parent from {_table} where due_at <= $1 order by due_at limit $2 for update skip locked",
+            $"select token_id, due_at, destination, message_type, body::text, trace_parent, send_now from {_table} where due_at <= $1 order by due_at limit $2 for update skip locked",
             connection, transaction))
         {
             select.Parameters.AddWithValue(now);
@@ -54,7 +51,7 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 due.Add(new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), new Uri(reader.GetString(2)), reader.GetString(3), reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5)));
+                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetBoolean(6)));
         }
 
         // The batch goes out concurrently: one send at a time waits a broker confirm each, which made a burst of due
@@ -95,6 +92,7 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
         table.AddColumn<string>("message_type").NotNull();
         table.AddColumn("body", "jsonb").NotNull();
         table.AddColumn("trace_parent", "text");
+        table.AddColumn("send_now", "boolean").NotNull().DefaultValueByExpression("false");
         table.Indexes.Add(new IndexDefinition("scheduled_messages_due_at") { Columns = ["due_at"] });
         return table;
     }

@@ -1,8 +1,11 @@
 using System.Threading.Channels;
 
-namespace Handoff.Outbound.Deliveries;
+namespace Handoff.ServiceDefaults;
 
-/// <summary>Wakes this instance's dispatcher when it made something due itself, so it does not wait for its next poll.</summary>
+/// <summary>
+/// Wakes this instance's poller (Outbound's deliveries, Timeouts' scheduled messages) when it made something due itself, so
+/// it does not wait for its next poll.
+/// </summary>
 public sealed class DispatchSignal
 {
     private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
