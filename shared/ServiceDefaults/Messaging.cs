@@ -21,6 +21,7 @@ public static class Messaging
         var uri = RabbitMqUri(builder.Configuration);
         var quorumQueues = builder.Configuration.GetValue<bool>(QuorumQueuesKey);
         builder.Services.AddHealthChecks().AddBroker(uri, builder.Environment.ApplicationName);
+        builder.StopConsumersGracefully();
         builder.Services.AddMassTransit(x =>
         {
             configure(x);
@@ -33,6 +34,8 @@ public static class Messaging
                 });
                 if (quorumQueues)
                     cfg.UseQuorumQueues();
+                cfg.ConnectEndpointConfigurationObserver(
+                    new ReturnToQueueWhileStopping(context.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
                 configureBus?.Invoke(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });
@@ -41,6 +44,21 @@ public static class Messaging
     }
 
     public const string QuorumQueuesKey = "RabbitMq:QuorumQueues";
+
+    /// <summary>How long a stopping service lets the messages in hand finish (k8s' grace period must be longer).</summary>
+    public const string ConsumerStopTimeoutKey = "Messaging:ConsumerStopTimeout";
+
+    // Without a ConsumerStopTimeout, MassTransit cancels every message in hand the moment the bus stops (SIGTERM, a
+    // rolling update). The handling then fails, its retries run against a host that is being torn down, and the message
+    // ends in the _error queue: a user message or a timer lost on every deploy. With it, consumers get to finish first.
+    private static void StopConsumersGracefully(this IHostApplicationBuilder builder)
+    {
+        var consumers = builder.Configuration.GetValue(ConsumerStopTimeoutKey, TimeSpan.FromSeconds(15));
+        var bus = consumers + TimeSpan.FromSeconds(5);
+        builder.Services.Configure<MassTransitHostOptions>(o => (o.ConsumerStopTimeout, o.StopTimeout) = (consumers, bus));
+        // The host waits for the bus before it disposes what consumers use (connection pools, the document store).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = o.ShutdownTimeout > bus ? o.ShutdownTimeout : bus + TimeSpan.FromSeconds(5));
+    }
 
     // A queue's type is fixed when it is first declared, and every later declaration must name the same type or the
     // broker closes the channel. Senders to a queue: address (the Gateway's commands, the Timeouts scheduler) declare
@@ -66,6 +84,33 @@ public static class Messaging
             address.Query.Contains("temporary=true", StringComparison.OrdinalIgnoreCase)
             || address.Query.Contains("autodelete=true", StringComparison.OrdinalIgnoreCase)
             || address.Query.Contains("durable=false", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private sealed class ReturnToQueueWhileStopping(CancellationToken stopping) : IEndpointConfigurationObserver
+    {
+        public void EndpointConfigured<T>(T configurator) where T : IReceiveEndpointConfigurator
+        {
+            configurator.ConfigureError(error => error.UseFilter(new ReturnWhileStoppingFilter(stopping)));
+            configurator.ConfigureDefaultErrorTransport();
+        }
+    }
+
+    /// <summary>
+    /// A message whose handling failed while the service was stopping is returned to its queue (the transport negative-
+    /// acknowledges it with requeue) for this or another instance to handle again, rather than moved to _error: the
+    /// failure says the process is going away, not that the message is bad. Every consumer is idempotent, so a message
+    /// handled once more is safe.
+    /// </summary>
+    private sealed class ReturnWhileStoppingFilter(CancellationToken stopping) : IFilter<ExceptionReceiveContext>
+    {
+        public Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
+        {
+            if (stopping.IsCancellationRequested)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(context.Exception);
+            return next.Send(context);
+        }
+
+        public void Probe(ProbeContext context) => context.CreateFilterScope("returnWhileStopping");
     }
 
     public static Uri RabbitMqUri(IConfiguration configuration)
