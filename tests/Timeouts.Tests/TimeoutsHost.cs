@@ -7,18 +7,21 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Handoff.Timeouts.Tests;
 
 /// <summary>The Timeouts service hosted in a test environment, with a short idle timeout.</summary>
-public sealed class TimeoutsHost(IsolatedEnvironment env, TimeSpan idleTimeout, IReadOnlyDictionary<string, string>? settings)
+public sealed class TimeoutsHost(
+    IsolatedEnvironment env, TimeSpan idleTimeout, IReadOnlyDictionary<string, string>? settings, Action<IServiceCollection>? services)
     : WebApplicationFactory<Program>
 {
     public TimeSpan IdleTimeout => idleTimeout;
 
     /// <summary>Starts a host; <paramref name="settings"/> (configuration keys) override the defaults, which switch the agent-wait and warning timers off.</summary>
-    public static async Task<TimeoutsHost> StartAsync(IsolatedEnvironment env, TimeSpan idleTimeout, IReadOnlyDictionary<string, string>? settings = null)
+    /// <paramref name="services"/> changes the service's registrations (a test's fault injection).
+    public static async Task<TimeoutsHost> StartAsync(IsolatedEnvironment env, TimeSpan idleTimeout, IReadOnlyDictionary<string, string>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         // MassTransit keeps the first host's logger factory in a static; a later host in this process would use it
         // after it was disposed. Forget it, so each host brings its own.
         LogContext.Current = null!;
-        var host = new TimeoutsHost(env, idleTimeout, settings);
+        var host = new TimeoutsHost(env, idleTimeout, settings, services);
         using var client = host.CreateClient();
         // Ready means the bus is connected and the saga's queue is bound; an event published before that is lost.
         await Eventually.True(async () => (await client.GetAsync("/health/ready")).IsSuccessStatusCode,
@@ -46,5 +49,7 @@ public sealed class TimeoutsHost(IsolatedEnvironment env, TimeSpan idleTimeout, 
         builder.UseSetting("Handoff:Timeouts:IdleWarningBefore", "00:00:00");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             builder.UseSetting(key, value);
+        if (services is not null)
+            builder.ConfigureServices(services);
     }
 }

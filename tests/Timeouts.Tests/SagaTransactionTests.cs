@@ -1,0 +1,66 @@
+using Handoff.Contracts;
+using Handoff.Testing;
+using Handoff.Timeouts.IdleTimeouts;
+using Marten;
+using Npgsql;
+
+namespace Handoff.Timeouts.Tests;
+
+/// <summary>
+/// The saga's timers and its commands to Conversations are written with the saga, in one transaction: an attempt whose
+/// save fails arms nothing and sends nothing, and the retry that succeeds does both once.
+/// </summary>
+public class SagaTransactionTests(IsolatedEnvironment env) : IClassFixture<IsolatedEnvironment>
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(3);
+
+    [Fact]
+    public async Task Failed_saves_arm_no_timer_and_send_no_close()
+    {
+        await using var inbox = await CommandInbox.OpenAsync(env);
+        var conversation = IdleTimeoutTests.NewConversationId();
+        var at = IdleTimeoutTests.Now();
+        // Saves of this conversation's saga: 1 and 2 fail, 3 stores the handoff; 4 and 5 fail, 6 stores the idle close.
+        var saves = new FailingSaves(conversation, failing: [1, 2, 4, 5]);
+        await using var host = await TimeoutsHost.StartAsync(env, Idle, services: s => s.ConfigureMarten(o => o.Listeners.Add(saves)));
+
+        await host.Publish(new HandoffRequested(conversation, 1, "bot-1", at));
+
+        await Eventually.True(() => saves.Attempts >= 3, because: "the handoff is stored on the third attempt");
+        Assert.Equal(1, await TimersOf(conversation));
+
+        var (command, _) = await inbox.First(conversation, TimeSpan.FromSeconds(20));
+        Assert.Equal(new CloseIdleConversationV2(conversation, 1, at + Idle, 0), command);
+        Assert.Equal(6, saves.Attempts);
+        await Eventually.True(async () => await TimersOf(conversation) == 0, because: "the close went out and its row is gone");
+        Assert.Single(inbox.For(conversation));
+    }
+
+    private async Task<long> TimersOf(string conversation)
+    {
+        await using var connection = new NpgsqlConnection(env.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"select count(*) from \"{env.Schema("timeouts")}\".scheduled_messages where body->>'CorrelationId' = $1 or body->>'ConversationId' = $2",
+            connection);
+        command.Parameters.AddWithValue(ConversationKey.For(conversation).ToString());
+        command.Parameters.AddWithValue(conversation);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Fails the given attempts (counted from 1) to save one conversation's saga, before anything is written.</summary>
+    private sealed class FailingSaves(string conversationId, int[] failing) : DocumentSessionListenerBase
+    {
+        private int _attempts;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+        {
+            if (session.PendingChanges.AllChangedFor<ConversationTimeout>().Any(s => s.ConversationId == conversationId)
+                && failing.Contains(Interlocked.Increment(ref _attempts)))
+                throw new InvalidOperationException("injected: the saga's save fails");
+            return Task.CompletedTask;
+        }
+    }
+}
