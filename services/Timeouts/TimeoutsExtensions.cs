@@ -24,6 +24,7 @@ public static class TimeoutsExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<TimerMetrics>();
+        builder.Services.AddHostedService<ClosedSagaHousekeeper>();
         return builder;
     }
 

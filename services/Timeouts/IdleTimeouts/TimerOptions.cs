@@ -25,4 +25,12 @@ public sealed class TimerOptions
     /// <summary><c>{minutes}</c> (rounded up) and <c>{seconds}</c> are replaced by the time left before the close.</summary>
     [Required(AllowEmptyStrings = true)]
     public string IdleWarningMessage { get; set; } = "Are you still there? This chat closes in {minutes} minute(s) unless someone writes.";
+
+    /// <summary>How long a closed conversation's saga is kept, so late events of its session arm nothing.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan ClosedRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often closed sagas past their retention are deleted.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromHours(1);
 }
