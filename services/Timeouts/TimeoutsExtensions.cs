@@ -34,14 +34,18 @@ public static class TimeoutsExtensions
         var (connectionString, schema) = builder.PostgresSettings(DefaultSchema);
         // One connection pool, shared by Marten (sagas) and the scheduler's own SQL.
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        builder.Services.AddMarten(options =>
+        var applySchema = builder.ApplySchemaOnStart();
+        var marten = builder.Services.AddMarten(options =>
             {
                 options.DatabaseSchemaName = schema;
+                // Off (deploy/k8s), the db-apply Job has made the tables, scheduled_messages included.
+                options.AutoCreateSchemaObjects = applySchema ? JasperFx.AutoCreate.CreateOrUpdate : JasperFx.AutoCreate.None;
                 options.Storage.ExtendedSchemaObjects.Add(ScheduledMessageStore.Table(schema));
             })
             .UseNpgsqlDataSource()
-            .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup();
+            .UseLightweightSessions();
+        // Marten makes the saga documents on first use, never scheduled_messages (only our SQL touches it): all on start.
+        if (applySchema) marten.ApplyAllDatabaseChangesOnStartup();
         // Sagas and timers both live in PostgreSQL: without it no event is tracked and no timer fires.
         builder.Services.AddHealthChecks().AddDatabase(s => s.GetRequiredService<IDocumentStore>().Storage.Database.CreateConnection());
         return builder;

@@ -51,6 +51,29 @@ public class ManifestTests
 
     [KubectlTheory]
     [MemberData(nameof(Overlays))]
+    public void Only_the_db_apply_Job_changes_the_schema(string overlay)
+    {
+        var resources = Kubectl.Kustomize($"overlays/{overlay}");
+        var withSchema = Repository.Services.Where(s => SourceFacts.ConfigurationKeys(s).Reads("Database__ApplySchemaOnStart")).ToList();
+        Assert.Equal(["Conversations", "Outbound", "Timeouts"], withSchema);
+
+        var job = resources.OfKind("Job").Single(j => j.Name() == "handoff-db-apply");
+        Assert.Equal(withSchema, job.PodSpec().Containers().Where(c => (string?)c["args"]?[0] == "db-apply").Select(c => c.Service()).Order());
+        foreach (var service in withSchema)
+        {
+            var deployment = resources.OfKind("Deployment").Single(d => d.Name() == service.ToLowerInvariant());
+            Assert.Contains(Manifests.Items(deployment.PodSpec()["initContainers"]), c => (string?)c["args"]?[0] == "db-assert");
+        }
+        // Off everywhere, the Job included: SchemaCommandTests show db-apply still makes every table with it off.
+        foreach (var workload in resources.OfKind("Deployment").Concat(resources.OfKind("Job")))
+            foreach (var container in workload.PodSpec().Containers())
+                if (container.Service() is { } service && withSchema.Contains(service))
+                    Assert.True(container.Value("Database__ApplySchemaOnStart", resources) == "false",
+                        $"{overlay}: {workload.Name()}/{container["name"]} would change the schema itself");
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
     public void The_gateway_is_given_and_may_reach_every_service_it_proxies_to(string overlay)
     {
         var resources = Kubectl.Kustomize($"overlays/{overlay}");
@@ -187,6 +210,7 @@ public class ManifestTests
         Assert.True(gateway.Reads("ReverseProxy__Clusters__outbound__Destinations__primary__Address"));
         Assert.False(gateway.Reads("ConnectionStrings__Postgres"));
         Assert.False(gateway.Reads("Gateway__Nonsense"));
+        Assert.False(gateway.Reads("Database__ApplySchemaOnStart")); // read by the three services with a database only
     }
 
     [KubectlTheory]

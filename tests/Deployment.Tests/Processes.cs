@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Handoff.Deployment.Tests;
 
@@ -29,5 +30,49 @@ public static class Processes
             throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish within {timeout ?? TimeSpan.FromMinutes(3)}");
         }
         return (process.ExitCode, await stdout + await stderr);
+    }
+}
+
+/// <summary>A process left running, as a pod's container is, with what it printed so far; killed when disposed.</summary>
+public sealed class RunningProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    public RunningProcess(string file, IEnumerable<string> arguments, string workingDirectory, IDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(file, arguments)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public bool HasExited => process.HasExited;
+
+    public string Output { get { lock (output) return output.ToString(); } }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (output) output.AppendLine(line);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        process.Dispose();
     }
 }

@@ -41,6 +41,7 @@ public static partial class SourceFacts
         sources.Add(Repository.Path("shared", "ServiceDefaults", "Messaging.cs"));
         if (own.Contains("PostgresSettings(")) sources.Add(Repository.Path("shared", "ServiceDefaults", "Storage.cs"));
         if (own.Contains("AddAgentAuth(")) sources.Add(Repository.Path("shared", "ServiceDefaults", "AgentAuth.cs"));
+        if (own.Contains("ApplySchemaOnStart(")) sources.Add(Repository.Path("shared", "ServiceDefaults", "SchemaChanges.cs"));
 
         var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var subtrees = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

@@ -17,6 +17,7 @@ public static class ConversationStore
     public static IHostApplicationBuilder AddConversationStore(this IHostApplicationBuilder builder)
     {
         var (connectionString, schema) = builder.PostgresSettings("conversations");
+        var applySchema = builder.ApplySchemaOnStart();
         builder.Services.AddMarten(opts =>
             {
                 opts.Connection(connectionString);
@@ -26,7 +27,8 @@ public static class ConversationStore
                 opts.Events.StreamIdentity = StreamIdentity.AsString;
                 // Each event keeps the trace it was written in (TraceContext), for the publisher to continue.
                 opts.Events.MetadataConfig.HeadersEnabled = true;
-                opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                // Off (deploy/k8s), the db-apply Job has made the tables; on, they are made on first use.
+                opts.AutoCreateSchemaObjects = applySchema ? AutoCreate.CreateOrUpdate : AutoCreate.None;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString);
                 opts.Events.AddEventTypes([
                     typeof(HandoffWasRequested), typeof(UserMessagePosted), typeof(AgentWasAssigned), typeof(AgentReplyPosted),

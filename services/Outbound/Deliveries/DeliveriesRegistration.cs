@@ -18,22 +18,25 @@ public static class DeliveriesRegistration
         services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         var (connectionString, schema) = builder.PostgresSettings("outbound");
-        services.AddMarten(options =>
+        var applySchema = builder.ApplySchemaOnStart();
+        var marten = services.AddMarten(options =>
             {
                 options.DatabaseSchemaName = schema;
                 options.Events.DatabaseSchemaName = schema;
                 // Each event keeps the trace of the attempt that recorded it (TraceContext), for the status publisher.
                 options.Events.MetadataConfig.HeadersEnabled = true;
-                options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                // Off (deploy/k8s), the db-apply Job has made the tables, the delivery queue's included.
+                options.AutoCreateSchemaObjects = applySchema ? AutoCreate.CreateOrUpdate : AutoCreate.None;
                 options.UseSystemTextJsonForSerialization(EnumStorage.AsString);
                 options.Events.AddEventTypes([typeof(DeliveryAttemptFailed), typeof(DeliverySucceeded), typeof(DeliveryGaveUp), typeof(DeliveryReplayed)]);
                 options.Storage.ExtendedSchemaObjects.AddRange(DeliverySchema.Tables(schema));
             })
             // One connection pool for Marten and the delivery queue's own SQL: they share transactions anyway.
             .UseNpgsqlDataSource()
-            .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup()
-            .AddAsyncDaemon(DaemonMode.HotCold)
+            .UseLightweightSessions();
+        // Marten makes its own tables on first use, never the delivery queue's (only our SQL touches them): all on start.
+        if (applySchema) marten.ApplyAllDatabaseChangesOnStartup();
+        marten.AddAsyncDaemon(DaemonMode.HotCold)
             .AddSubscriptionWithServices<DeliveryStatusPublisher>(ServiceLifetime.Singleton);
 
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
