@@ -146,6 +146,12 @@ public class ManifestTests
                 var shutdown = int.Parse(container.Literal("shutdownTimeoutSeconds") ?? "30");
                 var preStop = int.Parse((string?)container["lifecycle"]?["preStop"]?["sleep"]?["seconds"] ?? "0");
                 Assert.True(grace > shutdown + preStop, $"{where}: terminationGracePeriodSeconds {grace} must exceed the host's {shutdown} s stop and the {preStop} s preStop");
+
+                // The consuming services' bus lets the messages in hand finish for Messaging__ConsumerStopTimeout, then takes
+                // up to 5 s more to stop (ServiceDefaults' Messaging.cs); a shorter host stop would cut them off.
+                if ((string?)workload["metadata"]?["name"] is "gateway") continue;
+                var consumers = TimeSpan.Parse(container.Literal("Messaging__ConsumerStopTimeout") ?? "00:00:15").TotalSeconds;
+                Assert.True(shutdown >= consumers + 10, $"{where}: shutdownTimeoutSeconds {shutdown} must be at least the {consumers} s consumer stop plus 10 s");
             }
         }
     }
