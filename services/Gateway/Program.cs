@@ -1,4 +1,5 @@
 using Handoff.Gateway.Docs;
+using Handoff.Gateway.Errors;
 using Handoff.Gateway.Messaging;
 using Handoff.Gateway.Proxy;
 using Handoff.Gateway.RateLimits;
@@ -15,14 +16,14 @@ builder.AddGatewayMessaging();
 builder.AddApiProxy();
 
 var app = builder.Build();
-app.UseWebhookErrorShape();
+app.UseErrorShapes();
 app.UseWebhookSecretInPath(); // before routing, which must not see the secret
 app.UseRouting();
 app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapApiDocsPage();
 app.MapWebhooks();
-app.MapReverseProxy().RequireRateLimiting(RateLimitExtensions.ApiPolicy);
+app.MapApiProxy();
 app.Run();
 
 public partial class Program;

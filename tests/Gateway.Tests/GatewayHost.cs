@@ -13,10 +13,13 @@ public class GatewayHost : IsolatedEnvironment
     /// <summary>Settings a derived fixture adds, ASP.NET key style.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
+    /// <summary>Anything else a derived fixture changes in the host (its logging, say).</summary>
+    protected virtual void ConfigureHost(IWebHostBuilder builder) { }
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Factory = Start(ServiceConfiguration("gateway").Concat(Settings));
+        Factory = Start(ServiceConfiguration("gateway").Concat(Settings), ConfigureHost);
         Commands = await CommandQueue.ConnectAsync(RabbitMqUri);
     }
 
@@ -31,11 +34,12 @@ public class GatewayHost : IsolatedEnvironment
     /// Starts a Gateway with <paramref name="settings"/>. Unless they configure webhook secrets, authentication is
     /// switched off explicitly: these tests are about what happens after it.
     /// </summary>
-    public static WebApplicationFactory<Program> Start(IEnumerable<KeyValuePair<string, string?>> settings) =>
+    public static WebApplicationFactory<Program> Start(IEnumerable<KeyValuePair<string, string?>> settings, Action<IWebHostBuilder>? configure = null) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseSetting("Gateway:Webhooks:AllowUnauthenticated", "true");
             foreach (var (key, value) in settings)
                 builder.UseSetting(key, value);
+            configure?.Invoke(builder);
         });
 }

@@ -1,5 +1,5 @@
 using System.Threading.RateLimiting;
-using Handoff.Gateway.Webhooks;
+using Handoff.Gateway.Errors;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -26,9 +26,7 @@ public static class RateLimitExtensions
             {
                 if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
                     context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
-                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                await context.HttpContext.Response.WriteAsJsonAsync(
-                    new WebhookReply(StatusCodes.Status429TooManyRequests, "too many requests, please retry later"), ct);
+                await ErrorShapes.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, ct);
             };
         });
         return builder;

@@ -20,8 +20,8 @@ public sealed class WebhookAuthenticator
     {
         this.options = options.Value;
         // Compared as hashes, so neither the length nor the content of a secret shows in the time a comparison takes.
-        secretHashes = this.options.Secrets.Select(s => SHA256.HashData(Encoding.UTF8.GetBytes(s))).ToList();
-        signingKeys = this.options.SigningSecrets.Select(s => StandardWebhookSignature.Key(s)!).ToList();
+        secretHashes = this.options.ActiveSecrets().Select(s => SHA256.HashData(Encoding.UTF8.GetBytes(s))).ToList();
+        signingKeys = this.options.ActiveSigningSecrets().Select(s => StandardWebhookSignature.Key(s)!).ToList();
         this.replays = replays;
         this.clock = clock;
     }

@@ -33,8 +33,10 @@ public static class WebhookSecurityExtensions
     {
         var gateway = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var security = app.Services.GetRequiredService<IOptions<WebhookSecurityOptions>>().Value;
-        if (security.AllowUnauthenticated && security.Secrets.Length == 0 && security.SigningSecrets.Length == 0)
+        if (security.AuthenticationOff)
             app.Logger.LogWarning("Webhook authentication is OFF (Gateway:Webhooks:AllowUnauthenticated): anyone can post conversations");
+        else if (security.AllowUnauthenticated)
+            app.Logger.LogWarning("Gateway:Webhooks:AllowUnauthenticated is set, but a webhook secret is configured: webhook authentication stays on");
         app.UseWebhookSecretInPath(WebhookEndpoints.Paths(gateway), security.QueryParameter);
         return app;
     }

@@ -1,6 +1,5 @@
 using Handoff.Contracts;
 using Handoff.Gateway.RateLimits;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 
 namespace Handoff.Gateway.Webhooks;
@@ -31,22 +30,6 @@ public static class WebhookEndpoints
             group.MapPost(Close, (HttpRequest request, WebhookHandler handler) =>
                 handler.HandleAsync<RecordPlatformClose>(request, WebhookParser.Close, c => c.ConversationId));
         }
-        return app;
-    }
-
-    /// <summary>
-    /// Unknown paths and methods answer in the webhook shape too (AltaBots reads nothing else). The agent API's own
-    /// errors pass through the proxy untouched.
-    /// </summary>
-    public static WebApplication UseWebhookErrorShape(this WebApplication app)
-    {
-        // Never the developer exception page: it lists the request's headers and query, where a webhook secret travels.
-        app.UseExceptionHandler(failed => failed.Run(context =>
-            context.Response.WriteAsJsonAsync(new WebhookReply(StatusCodes.Status500InternalServerError, "internal error"))));
-        app.UseStatusCodePages(context => context.HttpContext.Request.Path.StartsWithSegments("/api")
-            ? Task.CompletedTask
-            : context.HttpContext.Response.WriteAsJsonAsync(new WebhookReply(context.HttpContext.Response.StatusCode,
-                ReasonPhrases.GetReasonPhrase(context.HttpContext.Response.StatusCode).ToLowerInvariant())));
         return app;
     }
 

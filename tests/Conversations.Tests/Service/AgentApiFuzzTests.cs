@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Handoff.Contracts;
+using Handoff.Testing;
 using Npgsql;
 using Xunit.Abstractions;
 using static Handoff.Conversations.Tests.Service.ConversationsService;
@@ -37,7 +37,7 @@ public sealed class AgentApiFuzzTests(ConversationsService service, ITestOutputH
             var body = await response.Content.ReadAsStringAsync();
             var because = $"case {i} (seed {Seed}) {bad} got {status}: {(body.Length > 300 ? body[..300] : body)}";
             Assert.True(status is >= 400 and < 500, because);
-            AssertErrorShape(body, because);
+            ApiErrorShape.AssertIn(body, because);
             byKind[bad.Kind] = byKind.GetValueOrDefault(bad.Kind) + 1;
         }
         output.WriteLine($"{Cases} cases in {watch.Elapsed.TotalSeconds:F1} s: {string.Join(", ", byKind.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))}");
@@ -56,14 +56,5 @@ public sealed class AgentApiFuzzTests(ConversationsService service, ITestOutputH
         await connection.OpenAsync();
         await using var count = new NpgsqlCommand($"select count(*) from \"{service.Schema("conversations")}\".mt_events", connection);
         return (long)(await count.ExecuteScalarAsync())!;
-    }
-
-    private static void AssertErrorShape(string body, string because)
-    {
-        using var json = JsonDocument.Parse(body);
-        var root = json.RootElement;
-        Assert.True(root.ValueKind == JsonValueKind.Object, because);
-        Assert.True(root.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String, because);
-        Assert.True(root.TryGetProperty("message", out var message) && message.GetString() is { Length: > 0 }, because);
     }
 }

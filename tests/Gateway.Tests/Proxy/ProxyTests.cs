@@ -25,6 +25,10 @@ public sealed class ProxyTests : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _upstream = builder.Build();
+        // Refusals as a destination's server or a library may answer them: a status alone, plain text, or the API's shape.
+        _upstream.Map("/api/bare/{status:int}", (int status) => Results.StatusCode(status));
+        _upstream.Map("/api/text/{status:int}", (int status) => Results.Text("No OpenAPI document with the name 'v2' was found.", statusCode: status));
+        _upstream.Map("/api/json/{status:int}", (int status) => Results.Json(new { code = "conversation_closed", message = "The conversation is closed." }, statusCode: status));
         _upstream.Map("/api/{**rest}", async (HttpRequest r) =>
         {
             r.HttpContext.Response.Headers[StandIn] = "conversations";
@@ -125,6 +129,56 @@ public sealed class ProxyTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    public sealed record Error(string Code, string Message);
+
+    [Theory]
+    [InlineData("/api/bare/431", 431, "request_header_fields_too_large")]
+    [InlineData("/api/bare/414", 414, "uri_too_long")]
+    [InlineData("/api/text/404", 404, "not_found")]
+    public async Task A_refusal_from_behind_the_proxy_without_a_json_body_is_answered_in_the_api_shape_with_its_status(string path, int status, string code)
+    {
+        var response = await _gateway.CreateClient().GetAsync(path);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(code, (await response.Content.ReadFromJsonAsync<Error>())!.Code);
+    }
+
+    [Fact]
+    public async Task A_refusal_in_the_api_shape_passes_through_untouched()
+    {
+        var response = await _gateway.CreateClient().GetAsync("/api/json/409");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("""{"code":"conversation_closed","message":"The conversation is closed."}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_header_value_in_utf8_is_forwarded_as_it_came_not_refused_with_a_502()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/conversations");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer ünïcödé");
+
+        var response = await _gateway.CreateClient().SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Bearer ünïcödé", (await response.Content.ReadFromJsonAsync<Seen>())!.Authorization);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=bogus")]
+    [InlineData("application/json; charset=utf-16")]
+    [InlineData("text/plain; charset=\"\"")]
+    public async Task A_body_in_a_charset_other_than_utf8_gets_415_and_is_not_proxied(string contentType)
+    {
+        var content = new ByteArrayContent("""{"text":"hello"}"""u8.ToArray());
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await _gateway.CreateClient().PostAsync("/api/conversations/abc/messages", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(new Error("unsupported_media_type", "The request body must be JSON in UTF-8."), await response.Content.ReadFromJsonAsync<Error>());
+    }
+
     [Fact]
     public async Task Agent_api_calls_get_502_not_500_when_conversations_is_down()
     {
@@ -137,6 +191,7 @@ public sealed class ProxyTests : IAsyncLifetime
         var response = await gateway.CreateClient().GetAsync("/api/conversations");
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("bad_gateway", (await response.Content.ReadFromJsonAsync<Error>())!.Code);
     }
 
     public async Task DisposeAsync()

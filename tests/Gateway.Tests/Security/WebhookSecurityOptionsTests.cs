@@ -19,6 +19,26 @@ public sealed class WebhookSecurityOptionsTests
         Assert.Empty(Validate(new WebhookSecurityOptions { AllowUnauthenticated = true }));
     }
 
+    [Fact]
+    public void A_blank_secret_is_no_secret_and_never_turns_authentication_off()
+    {
+        var blankOnly = new WebhookSecurityOptions { Secrets = ["", "  "], SigningSecrets = [" "] };
+        var error = Assert.Single(Validate(blankOnly));
+        Assert.Contains("Gateway:Webhooks:Secrets:0, Gateway:Webhooks:Secrets:1, Gateway:Webhooks:SigningSecrets:0 are empty", error.ErrorMessage);
+        Assert.Contains("AllowUnauthenticated=true", error.ErrorMessage);
+        Assert.False(blankOnly.AuthenticationOff);
+
+        var besideReal = new WebhookSecurityOptions { Secrets = ["", "real-secret-0123456789abcdefghij", " "] };
+        Assert.Empty(Validate(besideReal));
+        Assert.Equal(["real-secret-0123456789abcdefghij"], besideReal.ActiveSecrets());
+
+        var off = new WebhookSecurityOptions { Secrets = [""], AllowUnauthenticated = true };
+        Assert.Empty(Validate(off));
+        Assert.True(off.AuthenticationOff);
+        // A secret in force wins over the switch: authentication stays on.
+        Assert.False(new WebhookSecurityOptions { Secrets = ["real-secret-0123456789abcdefghij"], AllowUnauthenticated = true }.AuthenticationOff);
+    }
+
     [Theory]
     [InlineData("short")]
     [InlineData("has/a/slash/in-it-0123456789abcdef")]

@@ -1,11 +1,10 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Handoff.Testing;
 
-namespace Handoff.Conversations.Tests.Service;
+namespace Handoff.Testing;
 
-/// <summary>One generated request to the agent API that must be refused.</summary>
-public sealed record BadAgentRequest(string Kind, HttpMethod Method, string Path, byte[]? Body, string? ContentType, string? Token)
+/// <summary>One generated request to the agent or operator API that must be refused.</summary>
+public sealed record BadApiRequest(string Kind, HttpMethod Method, string Path, byte[]? Body, string? ContentType, string? Token)
 {
     public HttpRequestMessage ToMessage()
     {
@@ -25,7 +24,8 @@ public sealed record BadAgentRequest(string Kind, HttpMethod Method, string Path
 /// <summary>
 /// A seeded generator of bad agent API requests: broken tokens, bad query parameters, odd ids, and reply or
 /// assignment bodies of every bad kind. <paramref name="existing"/> is a real open conversation, so bad bodies also
-/// reach one that exists; nothing sent to it may change it.
+/// reach one that exists; nothing sent to it may change it. Conversations' tests send them to the service, the
+/// Gateway's through its proxy.
 /// </summary>
 public sealed class BadAgentRequests(int seed, string existing, int maxTextLength = 8000)
 {
@@ -39,7 +39,7 @@ public sealed class BadAgentRequests(int seed, string existing, int maxTextLengt
         "raw control character", "duplicate key", "megabyte body", "wrong content type", "bad agent id", "wrong method", "unknown path",
     ];
 
-    public BadAgentRequest Next()
+    public BadApiRequest Next()
     {
         var kind = Kinds[random.Next(Kinds.Length)];
         var id = random.Next(3) == 0 ? existing : "missing-" + random.Next();
@@ -129,7 +129,7 @@ public sealed class BadAgentRequests(int seed, string existing, int maxTextLengt
                 break;
         }
         bytes ??= json is null ? null : Encoding.UTF8.GetBytes(json);
-        return new BadAgentRequest(kind, method, path, bytes, contentType, token);
+        return new BadApiRequest(kind, method, path, bytes, contentType, token);
     }
 
     private string Valid(string field) => field == "text" ? "{\"text\":\"hello\"}" : "{\"agentId\":\"fuzzer\"}";
