@@ -192,11 +192,23 @@ public static class AgentAuth
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
         {
-            if (exception is not BadHttpRequestException bad) return false;
-            logger.LogInformation("Rejected a malformed request to {Path}", context.Request.Path);
-            context.Response.StatusCode = bad.StatusCode;
-            await context.Response.WriteAsJsonAsync(new ApiError("bad_request", "The request could not be read: check its JSON body and parameters."), ct);
-            return true;
+            if (exception is BadHttpRequestException bad)
+            {
+                logger.LogInformation("Rejected a malformed request to {Path}", context.Request.Path);
+                context.Response.StatusCode = bad.StatusCode;
+                await context.Response.WriteAsJsonAsync(new ApiError("bad_request", "The request could not be read: check its JSON body and parameters."), ct);
+                return true;
+            }
+            // ASP.NET throws (an InvalidOperationException, a 500) reading JSON declared in a charset .NET does not know.
+            if (context.Request.GetTypedHeaders().ContentType?.Charset.Value is { } charset
+                && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+            {
+                logger.LogInformation("Rejected a request to {Path} in an unsupported charset", context.Request.Path);
+                context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+                await context.Response.WriteAsJsonAsync(new ApiError("unsupported_media_type", "The request body must be JSON in UTF-8."), ct);
+                return true;
+            }
+            return false;
         }
     }
 }

@@ -112,7 +112,8 @@ public sealed class BadAgentRequests(int seed, string existing, int maxTextLengt
                 break;
             case "wrong content type":
                 json = Valid(field);
-                contentType = Pick<string?>("text/plain", "application/xml", "application/x-www-form-urlencoded", null, "multipart/form-data; boundary=x");
+                contentType = Pick<string?>("text/plain", "application/xml", "application/x-www-form-urlencoded", null, "multipart/form-data; boundary=x",
+                    "application/json; charset=bogus");
                 break;
             case "bad agent id":
                 path = $"/api/conversations/{Uri.EscapeDataString(id)}/assign";
