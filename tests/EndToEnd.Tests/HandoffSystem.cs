@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Handoff.Testing;
 
@@ -142,6 +143,35 @@ public class HandoffSystem : IsolatedEnvironment
             var entry = view["transcript"]!.AsArray().Single(e => (long)e!["sequence"]! == sequence)!;
             return (string?)entry["delivery"]?["state"] == state ? entry["delivery"] : null;
         }, timeout ?? TimeSpan.FromSeconds(30), $"entry {sequence} of {conversationId} shows its delivery {state}");
+
+    /// <summary>
+    /// Waits, once every conversation of a test is closed at AltaBots, long enough for a second close of any of them to
+    /// have arrived too, and returns how long that took. A second close would come from a timer armed by activity no later
+    /// than the first close, so due within one idle timeout of it. A marker conversation opened now is due after every
+    /// such timer, and Timeouts fires due timers earliest first: once AltaBots has the marker's close (a full idle timeout,
+    /// a poll and the trip through Conversations and Outbound later), those timers have fired and what they sent has been
+    /// decided. Whatever Outbound still had to deliver then is waited for as well. Both are conditions, not sleeps.
+    /// </summary>
+    public async Task<TimeSpan> SettleAfterCloses()
+    {
+        var started = DateTimeOffset.UtcNow;
+        var marker = $"marker{Guid.NewGuid():N}"[..24];
+        await Webhook("/conversation/establish", JsonSerializer.Serialize(new
+        {
+            conversation_id = marker,
+            timestamp = started.ToUnixTimeMilliseconds(),
+            bot_id = "bot-marker",
+            body = new[] { new { text = "human service", message_type = "QUESTION" } },
+            user_info = new { user_id = "marker" },
+        }));
+        await Eventually.True(() => AltaBots.Calls(marker).Any(c => c.Endpoint == "/v1/human/close"), IdleTimeout + TimeSpan.FromSeconds(30),
+            "a marker conversation opened after the last close is closed too");
+        var supervisor = DevToken.Create("settle");
+        await Eventually.True(async () =>
+                (await Api(HttpMethod.Get, "/api/deliveries?status=pending&limit=500", supervisor))["items"]!.AsArray().Count == 0,
+            TimeSpan.FromSeconds(30), "Outbound has nothing left to deliver");
+        return DateTimeOffset.UtcNow - started;
+    }
 
     /// <summary>What each service printed, for a failing test's message.</summary>
     public string Logs() => string.Join("\n", Services.Select(s => $"----- {s.Name} {s.Url}\n{s.Output}"));

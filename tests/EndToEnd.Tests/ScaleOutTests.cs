@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -10,29 +11,43 @@ namespace Handoff.EndToEnd.Tests;
 
 /// <summary>
 /// Two instances each of Conversations, Outbound and Timeouts on one RabbitMQ and one PostgreSQL, as deploy/k8s runs them,
-/// under one load of interleaved conversations: each conversation in its own order (establish, then user chats and agent
-/// replies alternating), all conversations at once, then left idle until the idle timer closes them.
+/// under one load of 200 interleaved conversations: each conversation in its own order (establish, then user chats and
+/// agent replies alternating), all conversations at once, then left idle until the idle timer closes them.
 /// The replicas compete for the same queues, so a conversation's messages reach different instances.
 /// </summary>
 public class ScaleOutSystem : HandoffSystem
 {
-    public const int Conversations = 24;
+    public const int Conversations = 200;
     public const int Chats = 3;
     public const int Replies = 2;
 
     protected override int Replicas => 2;
 
-    // Seven processes share a PostgreSQL with the rest of the suite: small pools keep them within its max_connections.
+    // Seven processes share a PostgreSQL (max_connections 100) with the rest of the suite: small pools keep them within it.
+    // The load comes from one address, as AltaBots' webhooks do, and the agent API is driven harder than an agent would.
     protected override IEnumerable<(string Service, string Key, string Value)> Settings =>
-        new[] { "Conversations", "Outbound", "Timeouts" }.Select(s => (s, "ConnectionStrings__Postgres", $"{PostgresConnectionString};Maximum Pool Size=6"));
+        new[] { "Conversations", "Outbound", "Timeouts" }
+            .Select(s => (s, "ConnectionStrings__Postgres",
+                $"{PostgresConnectionString};Maximum Pool Size=6;Connection Idle Lifetime=10;Application Name=e2e-{s}-{Id}"))
+            .Append(("Gateway", "Gateway__RateLimits__Webhooks__PermitLimit", "100000"))
+            .Append(("Gateway", "Gateway__RateLimits__Api__PermitLimit", "100000"));
 
-    private Task<IReadOnlyList<Outcome>>? load;
+    private Task<LoadResult>? load;
 
-    /// <summary>What each conversation looked like once closed: its transcript in the agent API and what AltaBots received.</summary>
-    public sealed record Outcome(string Id, IReadOnlyList<(string Author, string Text, long Sequence)> Transcript, IReadOnlyList<ReceivedCall> Calls);
+    /// <summary>
+    /// What each conversation looked like once closed: its transcript in the agent API, why it closed, and what AltaBots
+    /// received, read after the settling period.
+    /// </summary>
+    public sealed record Outcome(
+        string Id, IReadOnlyList<(string Author, string Text, long Sequence, DateTimeOffset At)> Transcript, string? CloseReason,
+        IReadOnlyList<ReceivedCall> Calls);
+
+    /// <summary>The outcomes, and what reached AltaBots about the load's conversations once every one of them was closed.</summary>
+    public sealed record LoadResult(
+        IReadOnlyList<Outcome> Outcomes, IReadOnlyList<ReceivedCall> CallsAfterAllClosed, TimeSpan Settled, string Phases);
 
     /// <summary>The load, run once for all the facts of the class.</summary>
-    public Task<IReadOnlyList<Outcome>> Load()
+    public Task<LoadResult> Load()
     {
         lock (this) return load ??= RunLoad();
     }
@@ -41,13 +56,24 @@ public class ScaleOutSystem : HandoffSystem
 
     public static string Reply(string id, int k) => $"reply {k} to {id}";
 
-    private async Task<IReadOnlyList<Outcome>> RunLoad()
-    {
-        var ids = Enumerable.Range(0, Conversations).Select(i => $"scale{i:D2}{Guid.NewGuid():N}"[..24]).ToArray();
-        await Task.WhenAll(ids.Select((id, i) => Converse(id, i)));
+    private const string Close = "/v1/human/close";
 
-        await Eventually.True(() => ids.All(id => CallsOf(id).Any(c => c.Endpoint == "/v1/human/close")), TimeSpan.FromSeconds(45),
+    private async Task<LoadResult> RunLoad()
+    {
+        var ids = Enumerable.Range(0, Conversations).Select(i => $"scale{i:D3}{Guid.NewGuid():N}"[..24]).ToArray();
+        var clock = Stopwatch.StartNew();
+        await using (var agent = new AgentQueue(this))
+            await Task.WhenAll(ids.Select((id, i) => Converse(id, i, agent)));
+        var conversed = clock.Elapsed;
+
+        // Generous: on this shared machine the closes were seen decided up to 20 s after they fell due, the timers' events
+        // queued behind the load's.
+        await Eventually.True(() => ClosedAtAltaBots().IsSupersetOf(ids), TimeSpan.FromSeconds(90),
             "every idle conversation is closed and AltaBots is told");
+        var allClosed = AltaBots.AllCalls.Count;
+        var closed = clock.Elapsed;
+
+        var settled = await SettleAfterCloses();
 
         var outcomes = new List<Outcome>();
         foreach (var id in ids)
@@ -58,39 +84,112 @@ public class ScaleOutSystem : HandoffSystem
                 return (string?)v["status"] == "closed" ? v : null;
             }, because: $"{id} is closed in the agent API");
             var transcript = view["transcript"]!.AsArray()
-                .Select(e => ((string)e!["author"]!, (string?)e["text"] ?? "", (long)e["sequence"]!)).ToList();
-            outcomes.Add(new Outcome(id, transcript, CallsOf(id).ToList()));
+                .Select(e => ((string)e!["author"]!, (string?)e["text"] ?? "", (long)e["sequence"]!, (DateTimeOffset)e["at"]!)).ToList();
+            outcomes.Add(new Outcome(id, transcript, (string?)view["closeReason"], AltaBots.Calls(id)));
         }
-        return outcomes;
+        var load = ids.ToHashSet();
+        var phases = $"conversed {conversed.TotalSeconds:F1} s, all closed at {closed.TotalSeconds:F1} s, " +
+                     $"settled {settled.TotalSeconds:F1} s, read at {clock.Elapsed.TotalSeconds:F1} s";
+        return new LoadResult(outcomes, AltaBots.AllCalls.Skip(allClosed).Where(c => load.Contains(c.ConversationId)).ToList(), settled, phases);
     }
 
-    private async Task Converse(string id, int index)
+    private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private HashSet<string> ClosedAtAltaBots() => AltaBots.AllCalls.Where(c => c.Endpoint == Close).Select(c => c.ConversationId).ToHashSet();
+
+    private async Task Converse(string id, int index, AgentQueue agent)
     {
-        var start = 1742265090895L + index;
         await Webhook("/conversation/establish", JsonSerializer.Serialize(new
         {
             conversation_id = id,
-            timestamp = start,
+            timestamp = NowMs(),
             bot_id = $"bot-{index % 3}",
             body = new[] { new { text = "human service", message_type = "QUESTION" } },
             user_info = new { user_id = $"u{index}" },
         }));
-        // An agent answers what they can see: wait for the handoff to reach the agent API.
-        await Eventually.True(async () =>
-        {
-            using var request = Request(HttpMethod.Get, $"/api/conversations/{id}");
-            return (await Gateway.SendAsync(request)).IsSuccessStatusCode;
-        }, TimeSpan.FromSeconds(30), $"{id} is in the agent API");
+        // An agent answers what they can see.
+        await agent.Lists(id);
 
         for (var k = 1; k <= Chats; k++)
         {
-            await Webhook("/chat", JsonSerializer.Serialize(new { conversation_id = id, timestamp = start + k * 1000, body = Chat(id, k) }));
+            await Webhook("/chat", JsonSerializer.Serialize(new { conversation_id = id, timestamp = NowMs(), body = Chat(id, k) }));
             if (k <= Replies)
                 await Api(HttpMethod.Post, $"/api/conversations/{id}/messages", new { text = Reply(id, k) }, HttpStatusCode.Accepted);
         }
     }
 
-    private IReadOnlyList<ReceivedCall> CallsOf(string id) => AltaBots.Calls(id);
+    /// <summary>
+    /// The agents' list of conversations, read a few times a second by one poller for all 200 conversations: each one
+    /// polling its own would cost hundreds of requests a second on a machine the load already fills.
+    /// </summary>
+    private sealed class AgentQueue : IAsyncDisposable
+    {
+        private readonly Dictionary<string, TaskCompletionSource> listed = [];
+        private readonly CancellationTokenSource stop = new();
+        private readonly Task polling;
+        private readonly ScaleOutSystem system;
+        private Exception? lastError;
+
+        public AgentQueue(ScaleOutSystem system)
+        {
+            this.system = system;
+            polling = Task.Run(Poll);
+        }
+
+        public async Task Lists(string id)
+        {
+            try
+            {
+                await Listed(id).Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"{id} did not show in the agent API within 30 s", lastError);
+            }
+        }
+
+        private TaskCompletionSource Listed(string id)
+        {
+            lock (listed)
+                return listed.TryGetValue(id, out var seen) ? seen
+                    : listed[id] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        private async Task Poll()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    for (var page = 1; ; page++)
+                    {
+                        var items = (await system.Api(HttpMethod.Get, $"/api/conversations?pageSize=200&page={page}"))["items"]!.AsArray();
+                        foreach (var item in items) Listed((string)item!["id"]!).TrySetResult();
+                        if (items.Count < 200) break;
+                    }
+                }
+                catch (Exception e) when (e is InvalidOperationException or HttpRequestException)
+                {
+                    lastError = e; // a loaded Gateway may fail one read; the next one counts
+                }
+                try
+                {
+                    await Task.Delay(200, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync();
+            await polling;
+            stop.Dispose();
+        }
+    }
 
     private static HttpRequestMessage Request(HttpMethod method, string path, object? body = null)
     {
@@ -125,7 +224,7 @@ public class ScaleOutTests(ScaleOutSystem system, ITestOutputHelper output) : IC
     [Fact]
     public Task Each_conversation_keeps_its_order_across_replicas() => Check(outcome =>
     {
-        var (id, transcript, _) = outcome;
+        var (id, transcript, _, _) = outcome;
         Assert.Equal(Enumerable.Range(1, ScaleOutSystem.Chats).Select(k => ScaleOutSystem.Chat(id, k)),
             transcript.Where(e => e.Author == "user" && e.Text.StartsWith("chat")).Select(e => e.Text));
         Assert.Equal(Enumerable.Range(1, ScaleOutSystem.Replies).Select(k => ScaleOutSystem.Reply(id, k)),
@@ -136,14 +235,12 @@ public class ScaleOutTests(ScaleOutSystem system, ITestOutputHelper output) : IC
     [Fact]
     public Task AltaBots_receives_the_greeting_the_replies_and_the_close_of_each_conversation_in_order() => Check(outcome =>
     {
-        var (id, _, calls) = outcome;
-        var ours = calls.Where(c => c.Endpoint == "/v1/human/close" || c.Text == HandoffSystem.Greeting
-                                    || (c.Text)?.StartsWith("reply") == true);
+        var (id, _, _, calls) = outcome;
         Assert.Equal(
             [("/v1/human/message/receive", HandoffSystem.Greeting),
              .. Enumerable.Range(1, ScaleOutSystem.Replies).Select(k => ("/v1/human/message/receive", (string?)ScaleOutSystem.Reply(id, k))),
              ("/v1/human/close", null)],
-            ours.Select(c => (c.Endpoint, c.Text)).ToArray());
+            calls.Select(c => (c.Endpoint, c.Text)).ToArray());
     });
 
     [Fact]
@@ -151,7 +248,7 @@ public class ScaleOutTests(ScaleOutSystem system, ITestOutputHelper output) : IC
     {
         await Check(outcome =>
         {
-            var (id, transcript, _) = outcome;
+            var (_, transcript, _, _) = outcome;
             // A command decided twice would show its message twice; a repeated establish, a second greeting.
             Assert.Single(transcript, e => e.Text == HandoffSystem.Greeting);
             Assert.Equal(ScaleOutSystem.Chats, transcript.Count(e => e.Author == "user" && e.Text.StartsWith("chat")));
@@ -165,17 +262,53 @@ public class ScaleOutTests(ScaleOutSystem system, ITestOutputHelper output) : IC
     }
 
     [Fact]
-    public Task Every_idle_conversation_is_closed_once() => Check(outcome =>
+    public async Task Every_idle_conversation_is_closed_once_and_nothing_reaches_AltaBots_after_the_closes()
     {
-        var (_, _, calls) = outcome;
-        Assert.Single(calls, c => c.Endpoint == "/v1/human/close");
+        await Check(outcome =>
+        {
+            var (_, _, reason, calls) = outcome;
+            Assert.Equal("idle", reason);
+            Assert.Single(calls, c => c.Endpoint == "/v1/human/close");
+        });
+        var result = await system.Load();
+        output.WriteLine($"{result.Phases} (idle timeout {system.IdleTimeout.TotalSeconds} s)");
+        var decided = Spread(result.Outcomes.Select(o => CloseOf(o).Timestamp - LastActivity(o) - system.IdleTimeout));
+        output.WriteLine($"closes decided after due: {decided}; " +
+                         $"at AltaBots after decided: {Spread(result.Outcomes.Select(o => CloseOf(o).StartedAt - CloseOf(o).Timestamp))}");
+        Assert.True(result.Settled >= system.IdleTimeout, $"the settling period, {result.Settled}, is shorter than the idle timeout");
+        Assert.Empty(result.CallsAfterAllClosed.Select(c => $"{c.ConversationId} {c.Endpoint} {c.Text} at {c.At:O}"));
+    }
+
+    // Two Timeouts instances each hold a timer of a conversation when its events reach different instances: the close
+    // that wins must be the one armed by the conversation's last activity, never an earlier one.
+    [Fact]
+    public Task No_conversation_is_closed_before_it_was_idle_for_the_idle_timeout() => Check(outcome =>
+    {
+        var (lastActivity, closed) = (LastActivity(outcome), CloseOf(outcome).Timestamp);
+        Assert.True(closed >= lastActivity + system.IdleTimeout - TimeSpan.FromMilliseconds(200),
+            $"{outcome.Id} was closed at {closed:O}, {closed - lastActivity} after its last activity at {lastActivity:O}");
     });
+
+    private static ReceivedCall CloseOf(ScaleOutSystem.Outcome outcome) => outcome.Calls.Single(c => c.Endpoint == "/v1/human/close");
+
+    /// <summary>
+    /// The last user message or agent reply. A user message shows AltaBots' timestamp, when the user wrote, which is no
+    /// later than when Handoff recorded it and the idle clock started: a lower bound, so a close is never wrongly called early.
+    /// </summary>
+    private static DateTimeOffset LastActivity(ScaleOutSystem.Outcome outcome) =>
+        outcome.Transcript.Where(e => e.Author is "user" or "agent").Max(e => e.At);
+
+    private static string Spread(IEnumerable<TimeSpan> values)
+    {
+        var sorted = values.Order().ToList();
+        return $"p50 {sorted[sorted.Count / 2].TotalSeconds:F1} s, max {sorted[^1].TotalSeconds:F1} s";
+    }
 
     private async Task Check(Action<ScaleOutSystem.Outcome> assert)
     {
         try
         {
-            var outcomes = await system.Load();
+            var outcomes = (await system.Load()).Outcomes;
             Assert.Equal(ScaleOutSystem.Conversations, outcomes.Count);
             foreach (var outcome in outcomes) assert(outcome);
         }

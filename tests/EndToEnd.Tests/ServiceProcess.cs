@@ -111,6 +111,22 @@ public sealed class ServiceProcess : IAsyncDisposable
         await process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// Stops the process where it stands (SIGSTOP), as a stalled node would: its connections stay open and whatever the
+    /// broker delivered to it stays unacknowledged until <see cref="Resume"/>. Linux only.
+    /// </summary>
+    public void Suspend() => Signal("STOP");
+
+    /// <summary>Lets a suspended process run on (SIGCONT).</summary>
+    public void Resume() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, process.Id.ToString()]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} {Name} (pid {process.Id}) exited with {kill.ExitCode}");
+    }
+
     private bool disposed;
 
     /// <summary>Kills the process; safe to call again (a test may kill a service its fixture also disposes).</summary>
