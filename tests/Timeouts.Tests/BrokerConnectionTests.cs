@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Handoff.Contracts;
 using Handoff.Testing;
+using Npgsql;
 using static Handoff.Timeouts.Tests.IdleTimeoutTests;
 
 namespace Handoff.Timeouts.Tests;
@@ -34,12 +35,84 @@ public class BrokerConnectionTests(IsolatedEnvironment env) : IClassFixture<Isol
         Assert.All(conversations, c => Assert.Equal(new CloseIdleConversationV2(c, 1, at + Idle, 0), Assert.Single(inbox.For(c)).Command));
     }
 
-    private async Task<int> CloseServiceConnections()
+    // Before due timers were claimed in a transaction of their own, the claim's row locks were held until the broker took
+    // the send: through a whole outage. Marten's daemons in Conversations and Outbound (same database) hold their
+    // projections behind such a transaction, so a broker outage seen by Timeouts stalled Conversations' publishing.
+    [Fact]
+    public async Task While_the_broker_is_away_no_database_transaction_waits_on_it_and_every_timer_fires_once_it_is_back()
+    {
+        var application = $"timeouts-{Guid.NewGuid():N}"[..24];
+        await using var inbox = await CommandInbox.OpenAsync(env);
+        await using var host = await TimeoutsHost.StartAsync(env, Idle, new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Postgres"] = $"{env.PostgresConnectionString};Application Name={application}",
+            ["Handoff:Scheduler:SendTimeout"] = "00:00:02",
+        });
+        var conversations = Enumerable.Range(0, 5).Select(_ => NewConversationId()).ToList();
+        var at = Now();
+        foreach (var conversation in conversations)
+            await host.Publish(new HandoffRequested(conversation, 1, "bot-1", at));
+        await Eventually.True(async () => await Timers() == conversations.Count, because: "the timers are armed");
+
+        using var http = Management();
+        (await http.PutAsJsonAsync($"api/vhost-limits/{env.VirtualHost}/max-connections", new { value = 0 })).EnsureSuccessStatusCode();
+        try
+        {
+            await CloseServiceConnections();
+            // The timers fall due during the outage, and the scheduler keeps trying to send them.
+            var longest = TimeSpan.Zero;
+            var until = at + Idle + TimeSpan.FromSeconds(6);
+            while (DateTimeOffset.UtcNow < until)
+            {
+                longest = Max(longest, await LongestOpenTransaction(application));
+                await Task.Delay(100);
+            }
+            Assert.True(longest < TimeSpan.FromSeconds(1.5), $"a transaction of the service stayed open {longest} while the broker was away");
+            Assert.Empty(conversations.SelectMany(inbox.For));
+        }
+        finally
+        {
+            await http.DeleteAsync($"api/vhost-limits/{env.VirtualHost}/max-connections");
+        }
+
+        await Eventually.True(() => conversations.All(c => inbox.For(c).Count > 0), TimeSpan.FromSeconds(60), "every conversation is closed");
+        await Eventually.True(async () => await Timers() == 0, because: "every fired timer is deleted");
+        Assert.All(conversations, c => Assert.Single(inbox.For(c)));
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private async Task<TimeSpan> LongestOpenTransaction(string application)
+    {
+        await using var connection = new NpgsqlConnection(env.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "select coalesce(max(extract(epoch from clock_timestamp() - xact_start)), 0)::float8 from pg_stat_activity where application_name = $1 and xact_start is not null",
+            connection);
+        command.Parameters.AddWithValue(application);
+        return TimeSpan.FromSeconds((double)(await command.ExecuteScalarAsync())!);
+    }
+
+    private async Task<long> Timers()
+    {
+        await using var connection = new NpgsqlConnection(env.PostgresConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"select count(*) from \"{env.Schema("timeouts")}\".scheduled_messages", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private HttpClient Management()
     {
         var management = env.Infrastructure.RabbitMqManagement;
-        using var http = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "" }.Uri };
+        var http = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "" }.Uri };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(management.UserInfo))));
+        return http;
+    }
+
+    private async Task<int> CloseServiceConnections()
+    {
+        using var http = Management();
         // The management API learns of new connections with a short delay.
         var connections = await Eventually.Get(async () =>
         {

@@ -21,7 +21,9 @@ public sealed partial class ScheduledMessageDispatcher(
             try
             {
                 // A full batch means more may be due already: keep going without waiting for the next tick.
-                while (await store.DispatchDue(time.GetUtcNow(), options.Value.BatchSize, row => Dispatch(row, stoppingToken), stoppingToken)
+                // The claim outlasts a send that times out, so no other instance takes a row this one is still sending.
+                var lease = options.Value.SendTimeout + TimeSpan.FromSeconds(30);
+                while (await store.DispatchDue(time.GetUtcNow(), options.Value.BatchSize, lease, row => Dispatch(row, stoppingToken), stoppingToken)
                        == options.Value.BatchSize) { }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
@@ -51,6 +53,9 @@ public sealed partial class ScheduledMessageDispatcher(
             : Source.StartActivity($"fire {type.Name}", ActivityKind.Producer, default(ActivityContext),
                 [new("handoff.timer.token_id", row.TokenId), new("handoff.timer.due_at", row.DueAt.ToString("O"))],
                 armedBy is { } link ? [new ActivityLink(link)] : null);
+        // With the broker gone a send waits for it to come back; give up on this round instead, and try again next poll.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.SendTimeout);
         var endpoint = await bus.GetSendEndpoint(row.Destination);
         await endpoint.Send(message, type, Pipe.Execute<SendContext>(context =>
         {
@@ -58,7 +63,7 @@ public sealed partial class ScheduledMessageDispatcher(
             context.MessageId = row.TokenId;
             if (!row.SendNow)
                 context.Headers.Set(MessageHeaders.SchedulingTokenId, row.TokenId.ToString("D"));
-        }), cancellationToken);
+        }), timeout.Token);
         LogDispatched(row.TokenId, row.MessageType, time.GetUtcNow() - row.DueAt);
     }
 

@@ -12,9 +12,9 @@ public sealed record ScheduledMessageRow(
     Guid TokenId, DateTimeOffset DueAt, Uri Destination, string MessageType, string Body, string? TraceParent = null, bool SendNow = false);
 
 /// <summary>
-/// Scheduled messages as rows of <c>{schema}.scheduled_messages</c>. Rows are claimed with
+/// Scheduled messages as rows of <c>{schema}.scheduled_messages</c>. Due rows are claimed for a while with
 /// <c>FOR UPDATE SKIP LOCKED</c>, so any number of instances can poll the same table and each row goes out once
-/// (at least once if an instance dies between the send and the commit).
+/// (at least once if an instance dies between the send and the delete).
 /// </summary>
 public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string schema)
 {
@@ -35,20 +35,32 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
                 row.TokenId, row.DueAt, row.Destination.ToString(), row.MessageType, row.Body, (object?)row.TraceParent ?? DBNull.Value, row.SendNow);
     }
 
-    /// <summary>Hands each due row to <paramref name="dispatch"/> and deletes the ones it took. Returns how many were due.</summary>
-    public async Task<int> DispatchDue(DateTimeOffset now, int limit, Func<ScheduledMessageRow, Task> dispatch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due rows for <paramref name="lease"/>, hands each to
+    /// <paramref name="dispatch"/>, deletes the ones it took and releases the others. Returns how many were due.
+    /// </summary>
+    /// <remarks>
+    /// The claim commits before anything is sent. A transaction held open across the sends (a row lock until the
+    /// broker confirms) lasted as long as a broker outage, and Marten's event-store daemons in the same database (in
+    /// Conversations and Outbound) hold their projections behind any transaction that was open when a sequence gap
+    /// appeared: a broker restart seen by Timeouts stalled Conversations' event publishing.
+    /// </remarks>
+    public async Task<int> DispatchDue(DateTimeOffset now, int limit, TimeSpan lease, Func<ScheduledMessageRow, Task> dispatch,
+        CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
         var due = new List<ScheduledMessageRow>();
-        await using (var select = new NpgsqlCommand(
-            $"select token_id, due_at, destination, message_type, body::text, trace_parent, send_now from {_table} where due_at <= $1 order by due_at limit $2 for update skip locked",
-            connection, transaction))
+        await using (var claim = dataSource.CreateCommand(
+            $"""
+             update {_table} set claimed_until = $3 where token_id in (
+                 select token_id from {_table} where due_at <= $1 and (claimed_until is null or claimed_until <= $1)
+                 order by due_at limit $2 for update skip locked)
+             returning token_id, due_at, destination, message_type, body::text, trace_parent, send_now
+             """))
         {
-            select.Parameters.AddWithValue(now);
-            select.Parameters.AddWithValue(limit);
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            claim.Parameters.AddWithValue(now);
+            claim.Parameters.AddWithValue(limit);
+            claim.Parameters.AddWithValue(now + lease);
+            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 due.Add(new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), new Uri(reader.GetString(2)), reader.GetString(3), reader.GetString(4),
                     reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetBoolean(6)));
@@ -59,7 +71,7 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
         var done = new ConcurrentBag<Guid>();
         try
         {
-            await Task.WhenAll(due.Select(async row =>
+            await Task.WhenAll(due.OrderBy(row => row.DueAt).Select(async row =>
             {
                 await dispatch(row);
                 done.Add(row.TokenId);
@@ -67,14 +79,13 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
         }
         finally
         {
-            // Keep what went out deleted even when a later send fails; the rest stays for the next poll.
-            if (done.Count > 0)
-            {
-                await using var delete = new NpgsqlCommand($"delete from {_table} where token_id = any($1)", connection, transaction);
-                delete.Parameters.AddWithValue(done.ToArray());
-                await delete.ExecuteNonQueryAsync(CancellationToken.None);
-            }
-            await transaction.CommitAsync(CancellationToken.None);
+            // What went out is deleted even when another send failed; what did not is released for the next poll. Should
+            // this instance die first, the claim runs out and another instance sends the rows again (at least once).
+            await using var settle = dataSource.CreateBatch();
+            settle.BatchCommands.Add(new NpgsqlBatchCommand($"delete from {_table} where token_id = any($1)") { Parameters = { new() { Value = done.ToArray() } } });
+            settle.BatchCommands.Add(new NpgsqlBatchCommand($"update {_table} set claimed_until = null where token_id = any($1)")
+                { Parameters = { new() { Value = due.Select(row => row.TokenId).Except(done).ToArray() } } });
+            await settle.ExecuteNonQueryAsync(CancellationToken.None);
         }
         return due.Count;
     }
@@ -93,6 +104,8 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
         table.AddColumn("body", "jsonb").NotNull();
         table.AddColumn("trace_parent", "text");
         table.AddColumn("send_now", "boolean").NotNull().DefaultValueByExpression("false");
+        // Set while an instance sends the row; a claim that runs out (the instance died) lets another send it.
+        table.AddColumn("claimed_until", "timestamptz");
         table.Indexes.Add(new IndexDefinition("scheduled_messages_due_at") { Columns = ["due_at"] });
         return table;
     }

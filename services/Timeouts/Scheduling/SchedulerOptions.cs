@@ -13,4 +13,8 @@ public sealed class SchedulerOptions
 
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 100;
+
+    /// <summary>How long one send may wait for the broker before the row is left for the next poll.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
