@@ -199,9 +199,10 @@ public static class AgentAuth
                 await context.Response.WriteAsJsonAsync(new ApiError("bad_request", "The request could not be read: check its JSON body and parameters."), ct);
                 return true;
             }
-            // ASP.NET throws (an InvalidOperationException, a 500) reading JSON declared in a charset .NET does not know.
-            if (context.Request.GetTypedHeaders().ContentType?.Charset.Value is { } charset
-                && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+            // ASP.NET throws an InvalidOperationException (a 500) reading JSON declared in a charset .NET does not know.
+            // Only that failure is the client's: any other one, whatever the request's charset, stays what it is.
+            if (exception is InvalidOperationException && context.Request.GetTypedHeaders().ContentType?.Charset.Value is { } charset
+                && !IsKnownEncoding(charset.Trim('"')))
             {
                 logger.LogInformation("Rejected a request to {Path} in an unsupported charset", context.Request.Path);
                 context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
@@ -209,6 +210,19 @@ public static class AgentAuth
                 return true;
             }
             return false;
+        }
+
+        private static bool IsKnownEncoding(string charset)
+        {
+            try
+            {
+                System.Text.Encoding.GetEncoding(charset);
+                return true;
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
         }
     }
 }

@@ -49,8 +49,8 @@ public static class ProxyExtensions
         return next();
     }
 
-    private static bool IsUtf8(string charset) =>
-        charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
+    // Only the registered name: .NET does not know "utf8", and the service behind would refuse it as unknown.
+    private static bool IsUtf8(string charset) => charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The public edge answers every refusal in the APIs' shape, whatever answered it behind the proxy: a destination's
