@@ -13,15 +13,18 @@ public static class Messaging
     /// With <c>RabbitMq:QuorumQueues</c> true, every queue this service consumes from, and its _error and _skipped
     /// queues, is declared as a quorum queue.
     /// </summary>
+    /// <param name="consumes">False for a service that only sends (the Gateway): it has no messages in hand to stop for.</param>
     public static IHostApplicationBuilder AddHandoffMessaging(
         this IHostApplicationBuilder builder,
         Action<IBusRegistrationConfigurator> configure,
-        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureBus = null)
+        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureBus = null,
+        bool consumes = true)
     {
         var uri = RabbitMqUri(builder.Configuration);
         var quorumQueues = builder.Configuration.GetValue<bool>(QuorumQueuesKey);
         builder.Services.AddHealthChecks().AddBroker(uri, builder.Environment.ApplicationName);
-        builder.StopConsumersGracefully();
+        if (consumes)
+            builder.StopConsumersGracefully();
         builder.Services.AddMassTransit(x =>
         {
             configure(x);
@@ -34,8 +37,9 @@ public static class Messaging
                 });
                 if (quorumQueues)
                     cfg.UseQuorumQueues();
-                cfg.ConnectEndpointConfigurationObserver(
-                    new ReturnToQueueWhileStopping(context.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
+                if (consumes)
+                    cfg.ConnectEndpointConfigurationObserver(
+                        new ReturnToQueueWhileStopping(context.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
                 configureBus?.Invoke(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });
@@ -49,15 +53,18 @@ public static class Messaging
     public const string ConsumerStopTimeoutKey = "Messaging:ConsumerStopTimeout";
 
     // Without a ConsumerStopTimeout, MassTransit cancels every message in hand the moment the bus stops (SIGTERM, a
-    // rolling update). The handling then fails, its retries run against a host that is being torn down, and the message
-    // ends in the _error queue: a user message or a timer lost on every deploy. With it, consumers get to finish first.
+    // rolling update): the work in hand is abandoned half done and its message handed back. With it, consumers get to
+    // finish first, and the host must wait for the bus before it disposes what consumers use (connection pools, the
+    // document store): a shorter host stop (k8s' shutdownTimeoutSeconds) is refused at start rather than overridden.
     private static void StopConsumersGracefully(this IHostApplicationBuilder builder)
     {
         var consumers = builder.Configuration.GetValue(ConsumerStopTimeoutKey, TimeSpan.FromSeconds(15));
         var bus = consumers + TimeSpan.FromSeconds(5);
         builder.Services.Configure<MassTransitHostOptions>(o => (o.ConsumerStopTimeout, o.StopTimeout) = (consumers, bus));
-        // The host waits for the bus before it disposes what consumers use (connection pools, the document store).
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = o.ShutdownTimeout > bus ? o.ShutdownTimeout : bus + TimeSpan.FromSeconds(5));
+        builder.Services.AddOptions<HostOptions>()
+            .Validate(o => o.ShutdownTimeout >= bus + TimeSpan.FromSeconds(5),
+                $"The host's shutdown timeout (shutdownTimeoutSeconds) must be at least {ConsumerStopTimeoutKey} ({consumers.TotalSeconds:0} s) plus 10 s, so that the messages in hand can finish")
+            .ValidateOnStart();
     }
 
     // A queue's type is fixed when it is first declared, and every later declaration must name the same type or the
@@ -96,19 +103,26 @@ public static class Messaging
     }
 
     /// <summary>
-    /// A message whose handling failed while the service was stopping is returned to its queue (the transport negative-
-    /// acknowledges it with requeue) for this or another instance to handle again, rather than moved to _error: the
-    /// failure says the process is going away, not that the message is bad. Every consumer is idempotent, so a message
-    /// handled once more is safe.
+    /// A message whose handling failed because the service is stopping is returned to its queue (the transport negative-
+    /// acknowledges it with requeue) for this or another instance to handle again, rather than moved to _error. MassTransit
+    /// does that itself for a cancelled handling, but a handling cut off by the teardown fails otherwise: seen, a retry
+    /// that met the disposed connection pool (ObjectDisposedException) and took a Timeouts handoff to _error, so that
+    /// conversation never closed. Any other failure, stopping or not, still goes to _error. Consumers are idempotent.
     /// </summary>
     private sealed class ReturnWhileStoppingFilter(CancellationToken stopping) : IFilter<ExceptionReceiveContext>
     {
         public Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
         {
-            if (stopping.IsCancellationRequested)
+            if (stopping.IsCancellationRequested && CausedByTheStop(context.Exception))
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(context.Exception);
             return next.Send(context);
         }
+
+        private static bool CausedByTheStop(Exception? exception) =>
+            exception is not null
+            && (exception is OperationCanceledException or ObjectDisposedException
+                || CausedByTheStop(exception.InnerException)
+                || (exception is AggregateException all && all.InnerExceptions.Any(CausedByTheStop)));
 
         public void Probe(ProbeContext context) => context.CreateFilterScope("returnWhileStopping");
     }
