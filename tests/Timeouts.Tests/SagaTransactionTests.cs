@@ -20,8 +20,9 @@ public class SagaTransactionTests(IsolatedEnvironment env) : IClassFixture<Isola
         await using var inbox = await CommandInbox.OpenAsync(env);
         var conversation = IdleTimeoutTests.NewConversationId();
         var at = IdleTimeoutTests.Now();
-        // Saves of this conversation's saga: 1 and 2 fail, 3 stores the handoff; 4 and 5 fail, 6 stores the idle close.
-        var saves = new FailingSaves(conversation, failing: [1, 2, 4, 5]);
+        // Saves of this conversation's saga: 1 and 2 fail, 3 stores the handoff; 4 and 5 fail in the database, on a version
+        // conflict after the saga's timer and send rows are written in the same batch; 6 stores the idle close.
+        var saves = new FailingSaves(conversation, failing: [1, 2], conflicting: [4, 5], env);
         await using var host = await TimeoutsHost.StartAsync(env, Idle, services: s => s.ConfigureMarten(o => o.Listeners.Add(saves)));
 
         await host.Publish(new HandoffRequested(conversation, 1, "bot-1", at));
@@ -50,19 +51,31 @@ public class SagaTransactionTests(IsolatedEnvironment env) : IClassFixture<Isola
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Fails the given attempts (counted from 1) to save one conversation's saga, before anything is written.</summary>
-    private sealed class FailingSaves(string conversationId, int[] failing) : DocumentSessionListenerBase
+    /// <summary>
+    /// Fails the given attempts (counted from 1) to save one conversation's saga: <paramref name="failing"/> before anything
+    /// is written, <paramref name="conflicting"/> in the database, by changing the stored saga's version under the save.
+    /// </summary>
+    private sealed class FailingSaves(string conversationId, int[] failing, int[] conflicting, IsolatedEnvironment env) : DocumentSessionListenerBase
     {
         private int _attempts;
 
         public int Attempts => Volatile.Read(ref _attempts);
 
-        public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+        public override async Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
         {
-            if (session.PendingChanges.AllChangedFor<ConversationTimeout>().Any(s => s.ConversationId == conversationId)
-                && failing.Contains(Interlocked.Increment(ref _attempts)))
+            if (!session.PendingChanges.AllChangedFor<ConversationTimeout>().Any(s => s.ConversationId == conversationId)) return;
+            var attempt = Interlocked.Increment(ref _attempts);
+            if (failing.Contains(attempt))
                 throw new InvalidOperationException("injected: the saga's save fails");
-            return Task.CompletedTask;
+            if (conflicting.Contains(attempt))
+            {
+                await using var connection = new NpgsqlConnection(env.PostgresConnectionString);
+                await connection.OpenAsync(token);
+                await using var bump = new NpgsqlCommand(
+                    $"update \"{env.Schema("timeouts")}\".mt_doc_conversationtimeout set mt_version = gen_random_uuid() where id = $1", connection);
+                bump.Parameters.AddWithValue(ConversationKey.For(conversationId));
+                Assert.Equal(1, await bump.ExecuteNonQueryAsync(token));
+            }
         }
     }
 }

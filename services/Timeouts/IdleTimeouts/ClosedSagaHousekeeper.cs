@@ -22,7 +22,7 @@ public sealed partial class ClosedSagaHousekeeper(
             {
                 await using var session = store.LightweightSession();
                 var cutoff = time.GetUtcNow() - options.Value.ClosedRetention;
-                session.DeleteWhere<ConversationTimeout>(x => x.CurrentState == "Closed" && x.ModifiedBefore(cutoff));
+                session.DeleteWhere<ConversationTimeout>(x => x.CurrentState == nameof(ConversationTimeoutStateMachine.Closed) && x.ModifiedBefore(cutoff));
                 await session.SaveChangesAsync(stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)

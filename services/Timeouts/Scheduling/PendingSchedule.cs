@@ -29,7 +29,12 @@ public sealed class PendingSchedule(ScheduledMessageStore store, DispatchSignal 
     public void Send<T>(Uri destination, T message) where T : class =>
         Add(destination, time.GetUtcNow(), message, typeof(T), sendNow: true);
 
-    public void Cancel(Guid tokenId) => _removed.Add(tokenId);
+    public void Cancel(Guid tokenId)
+    {
+        // Armed and cancelled in one handling: never written at all (the deletes run before the inserts).
+        if (_added.RemoveAll(row => row.TokenId == tokenId) == 0)
+            _removed.Add(tokenId);
+    }
 
     /// <summary>Forgets what an attempt decided: a retried message decides again from the start.</summary>
     public void Clear()

@@ -21,7 +21,8 @@ public sealed partial class ScheduledMessageDispatcher(
             try
             {
                 // A full batch means more may be due already: keep going without waiting for the next tick.
-                // The claim outlasts a send that times out, so no other instance takes a row this one is still sending.
+                // The claim outlasts a send that times out (with room for a slow database round trip and a pause of this
+                // process), so no other instance takes a row this one is still sending.
                 var lease = options.Value.SendTimeout + TimeSpan.FromSeconds(30);
                 while (await store.DispatchDue(time.GetUtcNow(), options.Value.BatchSize, lease, row => Dispatch(row, stoppingToken), stoppingToken)
                        == options.Value.BatchSize) { }

@@ -60,11 +60,14 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
             claim.Parameters.AddWithValue(now);
             claim.Parameters.AddWithValue(limit);
             claim.Parameters.AddWithValue(now + lease);
-            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            // Not cancelled half way: a claim made but never read would hold its rows until the lease runs out.
+            await using var reader = await claim.ExecuteReaderAsync(CancellationToken.None);
+            while (await reader.ReadAsync(CancellationToken.None))
                 due.Add(new(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), new Uri(reader.GetString(2)), reader.GetString(3), reader.GetString(4),
                     reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetBoolean(6)));
         }
+
+        if (due.Count == 0) return 0;
 
         // The batch goes out concurrently: one send at a time waits a broker confirm each, which made a burst of due
         // timers (thousands of conversations opened together) fire many seconds late.
@@ -81,10 +84,13 @@ public sealed class ScheduledMessageStore(NpgsqlDataSource dataSource, string sc
         {
             // What went out is deleted even when another send failed; what did not is released for the next poll. Should
             // this instance die first, the claim runs out and another instance sends the rows again (at least once).
+            // Only rows this claim still holds: had it run out and another instance taken a row, that one's claim stands.
+            var claimedUntil = now + lease;
             await using var settle = dataSource.CreateBatch();
-            settle.BatchCommands.Add(new NpgsqlBatchCommand($"delete from {_table} where token_id = any($1)") { Parameters = { new() { Value = done.ToArray() } } });
-            settle.BatchCommands.Add(new NpgsqlBatchCommand($"update {_table} set claimed_until = null where token_id = any($1)")
-                { Parameters = { new() { Value = due.Select(row => row.TokenId).Except(done).ToArray() } } });
+            settle.BatchCommands.Add(new NpgsqlBatchCommand($"delete from {_table} where token_id = any($1) and claimed_until = $2")
+                { Parameters = { new() { Value = done.ToArray() }, new() { Value = claimedUntil } } });
+            settle.BatchCommands.Add(new NpgsqlBatchCommand($"update {_table} set claimed_until = null where token_id = any($1) and claimed_until = $2")
+                { Parameters = { new() { Value = due.Select(row => row.TokenId).Except(done).ToArray() }, new() { Value = claimedUntil } } });
             await settle.ExecuteNonQueryAsync(CancellationToken.None);
         }
         return due.Count;
