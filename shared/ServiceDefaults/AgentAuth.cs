@@ -65,7 +65,14 @@ public class AuthOptions : IValidatableObject
 }
 
 /// <summary>Every error the agent and operator APIs return has this shape.</summary>
-public record ApiError(string Code, string Message);
+public record ApiError(string Code, string Message)
+{
+    /// <summary>A status as the APIs' codes are written: its reason phrase as a word, 431 is <c>request_header_fields_too_large</c>.</summary>
+    public static string CodeFor(int status) =>
+        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase
+            ? string.Concat(phrase.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c).ToString() : c is ' ' or '-' ? "_" : ""))
+            : "error";
+}
 
 /// <summary>
 /// The door of every API that agents and operators call (Conversations' agent API, Outbound's deliveries): bearer tokens
@@ -117,7 +124,7 @@ public static class AgentAuth
         app.UseExceptionHandler();
         // Unknown paths and methods, too, answer in the API's error shape.
         app.UseStatusCodePages(context => context.HttpContext.Response.WriteAsJsonAsync(new ApiError(
-            ((HttpStatusCode)context.HttpContext.Response.StatusCode).ToString().ToLowerInvariant(), "The request could not be served.")));
+            ApiError.CodeFor(context.HttpContext.Response.StatusCode), "The request could not be served.")));
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

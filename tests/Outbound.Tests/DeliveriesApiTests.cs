@@ -268,9 +268,9 @@ public sealed class DeliveriesApiTests : IAsyncLifetime
     {
         var client = Supervisor();
 
-        await AssertError(await client.DeleteAsync($"/api/deliveries/{Guid.NewGuid()}"), HttpStatusCode.MethodNotAllowed, "methodnotallowed");
-        await AssertError(await client.GetAsync($"/api/deliveries/{Guid.NewGuid()}/replay"), HttpStatusCode.MethodNotAllowed, "methodnotallowed");
-        await AssertError(await client.GetAsync("/api/deliveries/a/b/c"), HttpStatusCode.NotFound, "notfound");
+        await AssertError(await client.DeleteAsync($"/api/deliveries/{Guid.NewGuid()}"), HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+        await AssertError(await client.GetAsync($"/api/deliveries/{Guid.NewGuid()}/replay"), HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+        await AssertError(await client.GetAsync("/api/deliveries/a/b/c"), HttpStatusCode.NotFound, "not_found");
         Assert.Empty(store.Calls);
     }
 

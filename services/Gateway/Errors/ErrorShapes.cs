@@ -33,7 +33,7 @@ public static class ErrorShapes
             : context.Response.WriteAsJsonAsync(new WebhookReply(status, Webhook(status)), ct);
     }
 
-    public static ApiError Api(int status) => new(Word(status), status switch
+    public static ApiError Api(int status) => new(ApiError.CodeFor(status), status switch
     {
         StatusCodes.Status400BadRequest => "The request could not be read.",
         StatusCodes.Status408RequestTimeout => "The request body did not arrive in time.",
@@ -54,10 +54,4 @@ public static class ErrorShapes
         StatusCodes.Status500InternalServerError => "internal error",
         _ => ReasonPhrases.GetReasonPhrase(status).ToLowerInvariant(),
     };
-
-    /// <summary>The reason phrase as a word, as the APIs' own codes are: 431 is <c>request_header_fields_too_large</c>.</summary>
-    private static string Word(int status) =>
-        ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase
-            ? string.Concat(phrase.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c).ToString() : c is ' ' or '-' ? "_" : ""))
-            : "error";
 }
