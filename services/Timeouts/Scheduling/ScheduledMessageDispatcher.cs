@@ -38,7 +38,7 @@ public sealed partial class ScheduledMessageDispatcher(
     private async Task Dispatch(ScheduledMessageRow row, CancellationToken cancellationToken)
     {
         var type = Type.GetType(row.MessageType);
-        var message = type is null ? null : JsonSerializer.Deserialize(row.Body, type);
+        var message = type is null ? null : Read(row.Body, type);
         if (type is null || message is null)
         {
             // A row no build of this service can read would block the queue forever; drop it loudly.
@@ -66,6 +66,19 @@ public sealed partial class ScheduledMessageDispatcher(
                 context.Headers.Set(MessageHeaders.SchedulingTokenId, row.TokenId.ToString("D"));
         }), timeout.Token);
         LogDispatched(row.TokenId, row.MessageType, time.GetUtcNow() - row.DueAt);
+    }
+
+    // A body this build cannot read is as unreadable as an unknown type: retried, it would come first in every poll.
+    private static object? Read(string body, Type type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, type);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     [LoggerMessage(LogLevel.Warning, "Polling scheduled messages failed; retrying on the next tick")]
