@@ -52,7 +52,7 @@ public class BrokerConnectionTests(IsolatedEnvironment env) : IClassFixture<Isol
         var at = Now();
         foreach (var conversation in conversations)
             await host.Publish(new HandoffRequested(conversation, 1, "bot-1", at));
-        await Eventually.True(async () => await Timers() == conversations.Count, because: "the timers are armed");
+        await Eventually.True(async () => await env.ScheduledMessages() == conversations.Count, because: "the timers are armed");
 
         using var http = Management();
         (await http.PutAsJsonAsync($"api/vhost-limits/{env.VirtualHost}/max-connections", new { value = 0 })).EnsureSuccessStatusCode();
@@ -76,7 +76,7 @@ public class BrokerConnectionTests(IsolatedEnvironment env) : IClassFixture<Isol
         }
 
         await Eventually.True(() => conversations.All(c => inbox.For(c).Count > 0), TimeSpan.FromSeconds(60), "every conversation is closed");
-        await Eventually.True(async () => await Timers() == 0, because: "every fired timer is deleted");
+        await Eventually.True(async () => await env.ScheduledMessages() == 0, because: "every fired timer is deleted");
         Assert.All(conversations, c => Assert.Single(inbox.For(c)));
     }
 
@@ -91,14 +91,6 @@ public class BrokerConnectionTests(IsolatedEnvironment env) : IClassFixture<Isol
             connection);
         command.Parameters.AddWithValue(application);
         return TimeSpan.FromSeconds((double)(await command.ExecuteScalarAsync())!);
-    }
-
-    private async Task<long> Timers()
-    {
-        await using var connection = new NpgsqlConnection(env.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"select count(*) from \"{env.Schema("timeouts")}\".scheduled_messages", connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private HttpClient Management()

@@ -1,7 +1,6 @@
 using Handoff.Contracts;
 using Handoff.Testing;
 using Handoff.Timeouts.IdleTimeouts;
-using Npgsql;
 
 namespace Handoff.Timeouts.Tests;
 
@@ -20,7 +19,7 @@ public class RestartTests(IsolatedEnvironment env) : IClassFixture<IsolatedEnvir
         {
             await before.Publish(new HandoffRequested(conversation, 1, "bot-1", at));
             // Armed means the saga's handling of the event is complete (a stop in the middle of it: the next test).
-            await Eventually.True(async () => await ScheduledTimers() > 0 && await Count("mt_doc_conversationtimeout") > 0,
+            await Eventually.True(async () => await env.ScheduledMessages() > 0 && await env.Scalar("select count(*) from {schema}.mt_doc_conversationtimeout") > 0,
                 because: "the timer and its saga are stored");
         }
         Assert.Empty(inbox.For(conversation));
@@ -29,7 +28,7 @@ public class RestartTests(IsolatedEnvironment env) : IClassFixture<IsolatedEnvir
 
         var (command, _) = await inbox.First(conversation);
         Assert.Equal(new CloseIdleConversationV2(conversation, 1, at + Idle, 0), command);
-        await Eventually.True(async () => await ScheduledTimers() == 0, because: "the fired timer is removed");
+        await Eventually.True(async () => await env.ScheduledMessages() == 0, because: "the fired timer is removed");
         Assert.Single(inbox.For(conversation));
     }
 
@@ -46,31 +45,14 @@ public class RestartTests(IsolatedEnvironment env) : IClassFixture<IsolatedEnvir
         await using (var before = await TimeoutsHost.StartAsync(env, Idle))
         {
             await Task.WhenAll(conversations.Select(id => before.Publish(new HandoffRequested(id, 1, "bot-1", at))));
-            await Eventually.True(async () => await Count($"mt_doc_conversationtimeout where id = any('{{{string.Join(',', keys)}}}')") > 0,
+            await Eventually.True(async () => await env.Scalar("select count(*) from {schema}.mt_doc_conversationtimeout where id = any($1)", keys) > 0,
                 because: "the first sagas are stored");
         }
 
         await using var after = await TimeoutsHost.StartAsync(env, Idle);
         foreach (var id in conversations)
             Assert.Equal(new CloseIdleConversationV2(id, 1, at + Idle, 0), (await inbox.First(id, TimeSpan.FromSeconds(30))).Command);
-        await Eventually.True(async () => await ScheduledTimers() == 0, because: "every timer fired and was removed");
+        await Eventually.True(async () => await env.ScheduledMessages() == 0, because: "every timer fired and was removed");
         Assert.All(conversations, id => Assert.Single(inbox.For(id)));
-    }
-
-    private Task<long> ScheduledTimers() => Count("scheduled_messages");
-
-    private async Task<long> Count(string table)
-    {
-        await using var connection = new NpgsqlConnection(env.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"select count(*) from \"{env.Schema("timeouts")}\".{table}", connection);
-        try
-        {
-            return (long)(await command.ExecuteScalarAsync())!;
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
-        {
-            return 0;
-        }
     }
 }

@@ -39,17 +39,10 @@ public class SagaTransactionTests(IsolatedEnvironment env) : IClassFixture<Isola
         Assert.Single(inbox.For(conversation));
     }
 
-    private async Task<long> TimersOf(string conversation)
-    {
-        await using var connection = new NpgsqlConnection(env.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            $"select count(*) from \"{env.Schema("timeouts")}\".scheduled_messages where body->>'CorrelationId' = $1 or body->>'ConversationId' = $2",
-            connection);
-        command.Parameters.AddWithValue(ConversationKey.For(conversation).ToString());
-        command.Parameters.AddWithValue(conversation);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    // The conversation's rows: its timers carry the saga's id, its commands the conversation's.
+    private Task<long> TimersOf(string conversation) =>
+        env.Scalar("select count(*) from {schema}.scheduled_messages where body->>'CorrelationId' = $1 or body->>'ConversationId' = $2",
+            ConversationKey.For(conversation).ToString(), conversation);
 
     /// <summary>
     /// Fails the given attempts (counted from 1) to save one conversation's saga: <paramref name="failing"/> before anything
