@@ -1,6 +1,4 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 using Handoff.ServiceDefaults;
 using Handoff.Testing;
@@ -80,10 +78,7 @@ public class QuorumQueueTests(IsolatedEnvironment environment) : IClassFixture<I
     /// <summary>The queue's type as the broker reports it, or null while it does not exist.</summary>
     private async Task<string?> QueueType(string queue)
     {
-        var management = environment.Infrastructure.RabbitMqManagement;
-        using var http = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "" }.Uri };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(management.UserInfo))));
+        using var http = environment.ManagementClient();
         var response = await http.GetAsync($"api/queues/{environment.VirtualHost}/{queue}");
         if (!response.IsSuccessStatusCode) return null;
         return (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["type"];

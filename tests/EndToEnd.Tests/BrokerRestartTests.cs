@@ -173,6 +173,9 @@ public sealed class BrokerRestartSystem : HandoffSystem
     private sealed class Traffic : IAsyncDisposable
     {
         private readonly BrokerRestartSystem system;
+        // Pacing of the writers, not waits for a condition: they keep conversations going across the restart.
+        private static readonly TimeSpan RetryAfterRefusal = TimeSpan.FromMilliseconds(250);
+        private static readonly TimeSpan TurnPause = TimeSpan.FromMilliseconds(300);
         private readonly CancellationTokenSource stop = new();
         private readonly Task writing;
         private readonly List<SentChat> chats = [];
@@ -215,12 +218,12 @@ public sealed class BrokerRestartSystem : HandoffSystem
                     Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable,
                         $"/chat answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
                     Interlocked.Increment(ref refused);
-                    await Task.Delay(250);
+                    await Task.Delay(RetryAfterRefusal); // AltaBots retries a refused webhook after a pause, unchanged
                 }
                 var reply = $"reply {k} to {id}";
                 await system.Api(HttpMethod.Post, $"/api/conversations/{id}/messages", Agent, new { text = reply }, HttpStatusCode.Accepted);
                 lock (replies) replies.Add(new PostedReply(id, reply, DateTimeOffset.UtcNow));
-                await Task.Delay(300);
+                await Task.Delay(TurnPause); // the pace of a conversation: a turn each 300 ms, through the whole restart
             }
         }
 
@@ -344,16 +347,6 @@ public class BrokerRestartTests(BrokerRestartSystem system, ITestOutputHelper ou
 
     private static (string, string?) Greeting() => ("/v1/human/message/receive", HandoffSystem.Greeting);
 
-    private async Task WithLogs(Func<BrokerRestartSystem.RestartRun, Task> test)
-    {
-        try
-        {
-            await test(await system.Run());
-        }
-        catch
-        {
-            output.WriteLine(system.Logs());
-            throw;
-        }
-    }
+    private Task WithLogs(Func<BrokerRestartSystem.RestartRun, Task> test) =>
+        system.PrintingLogsOnFailure(output, async () => await test(await system.Run()));
 }

@@ -21,15 +21,7 @@ public class DeadLetterReplayTests(OperatedSystem system, ITestOutputHelper outp
     [Fact]
     public async Task A_reply_AltaBots_refuses_shows_failed_and_once_an_operator_replays_it_is_delivered_once()
     {
-        try
-        {
-            await Run();
-        }
-        catch
-        {
-            output.WriteLine(system.Logs());
-            throw;
-        }
+        await system.PrintingLogsOnFailure(output, Run);
     }
 
     private async Task Run()

@@ -16,15 +16,7 @@ public class HandoffLoopTests(HandoffSystem system, ITestOutputHelper output) : 
     [Fact]
     public async Task A_handoff_runs_from_establish_through_reply_and_close_to_an_idle_close()
     {
-        try
-        {
-            await Run();
-        }
-        catch
-        {
-            output.WriteLine(system.Logs());
-            throw;
-        }
+        await system.PrintingLogsOnFailure(output, Run);
     }
 
     private async Task Run()

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Handoff.Testing;
+using Xunit.Abstractions;
 
 namespace Handoff.EndToEnd.Tests;
 
@@ -171,6 +172,20 @@ public class HandoffSystem : IsolatedEnvironment
                 (await Api(HttpMethod.Get, "/api/deliveries?status=pending&limit=500", supervisor))["items"]!.AsArray().Count == 0,
             TimeSpan.FromSeconds(30), "Outbound has nothing left to deliver");
         return DateTimeOffset.UtcNow - started;
+    }
+
+    /// <summary>Runs <paramref name="test"/>; when it fails, what each service printed goes to the test's output first.</summary>
+    public async Task PrintingLogsOnFailure(ITestOutputHelper output, Func<Task> test)
+    {
+        try
+        {
+            await test();
+        }
+        catch
+        {
+            output.WriteLine(Logs());
+            throw;
+        }
     }
 
     /// <summary>What each service printed, for a failing test's message.</summary>

@@ -30,15 +30,7 @@ public class OutboundKillTests(SlowRetrySystem system, ITestOutputHelper output)
     [Fact]
     public async Task A_retry_due_when_Outbound_is_killed_is_made_once_and_on_time_by_the_next_process()
     {
-        try
-        {
-            await Run();
-        }
-        catch
-        {
-            output.WriteLine(system.Logs());
-            throw;
-        }
+        await system.PrintingLogsOnFailure(output, Run);
     }
 
     private async Task Run()

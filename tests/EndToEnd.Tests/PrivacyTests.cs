@@ -110,15 +110,7 @@ public sealed class PrivacyTests(ObservedSystem system, ITestOutputHelper output
     [Fact]
     public async Task No_message_text_email_phone_or_webhook_secret_reaches_logs_or_telemetry()
     {
-        try
-        {
-            await Run();
-        }
-        catch
-        {
-            output.WriteLine(system.Logs());
-            throw;
-        }
+        await system.PrintingLogsOnFailure(output, Run);
     }
 
     private async Task Run()

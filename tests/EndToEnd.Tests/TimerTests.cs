@@ -154,18 +154,7 @@ public class TimerTests(TimerSystem system, ITestOutputHelper output) : IClassFi
         return string.IsNullOrEmpty(text) ? new JsonObject() : JsonNode.Parse(text)!;
     }
 
-    private async Task WithLogs(Func<Task> test)
-    {
-        try
-        {
-            await test();
-        }
-        catch
-        {
-            output.WriteLine(system.Logs());
-            throw;
-        }
-    }
+    private Task WithLogs(Func<Task> test) => system.PrintingLogsOnFailure(output, test);
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 

@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 using Handoff.Testing;
 
@@ -23,7 +21,7 @@ public class ReadinessTests(GatewayHost gateway) : IClassFixture<GatewayHost>
         using var client = gateway.Factory.CreateClient();
         await Eventually.True(async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK,
             TimeSpan.FromSeconds(30), "the Gateway is ready to begin with");
-        using var management = Management();
+        using var management = gateway.ManagementClient();
         // The management API lists a new connection seconds late; the readiness check's own must be there to be cut.
         await Eventually.True(async () => (await Connections(management)).Any(c => ((string?)c!["client_properties"]?["connection_name"])?.EndsWith("readiness") == true),
             TimeSpan.FromSeconds(20), "the readiness connection is listed");
@@ -51,13 +49,4 @@ public class ReadinessTests(GatewayHost gateway) : IClassFixture<GatewayHost>
 
     private async Task<JsonArray> Connections(HttpClient management) =>
         (await management.GetFromJsonAsync<JsonArray>($"api/vhosts/{gateway.VirtualHost}/connections"))!;
-
-    private HttpClient Management()
-    {
-        var management = gateway.Infrastructure.RabbitMqManagement;
-        var http = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "" }.Uri };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(management.UserInfo))));
-        return http;
-    }
 }

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Handoff.Contracts;
 using Handoff.Outbound.Operations;
@@ -93,10 +91,7 @@ public class OutboundFixture : IsolatedEnvironment
     /// <summary>The messages in a queue of this vhost, left in place (RabbitMQ management "get", requeued).</summary>
     public async Task<IReadOnlyList<JsonElement>> PeekQueue(string queue)
     {
-        var management = Infrastructure.RabbitMqManagement;
-        using var http = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "" }.Uri };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(management.UserInfo))));
+        using var http = ManagementClient();
         var response = await http.PostAsJsonAsync($"api/queues/{VirtualHost}/{queue}/get",
             new { count = 100, ackmode = "ack_requeue_true", encoding = "auto" });
         if (!response.IsSuccessStatusCode) return [];

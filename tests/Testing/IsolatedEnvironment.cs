@@ -65,7 +65,8 @@ public class IsolatedEnvironment : IAsyncLifetime
         }
     }
 
-    private HttpClient ManagementClient()
+    /// <summary>A client of the RabbitMQ management API, signed in with the tests' broker credentials.</summary>
+    public HttpClient ManagementClient()
     {
         var management = Infrastructure.RabbitMqManagement;
         var http = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "" }.Uri };
