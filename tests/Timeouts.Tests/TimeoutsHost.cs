@@ -37,7 +37,28 @@ public sealed class TimeoutsHost(
         await base.DisposeAsync();
     }
 
-    public Task Publish<T>(T message) where T : class => Services.GetRequiredService<IBus>().Publish(message);
+    /// <summary>
+    /// Publishes as Conversations does: until the broker confirms. Right after the service's connections were cut, a
+    /// publish could wait for a confirm that never comes (seen: a suite hung there), so each try has a deadline.
+    /// Events are idempotent, so a repeat is harmless.
+    /// </summary>
+    public async Task Publish<T>(T message) where T : class
+    {
+        var bus = Services.GetRequiredService<IBus>();
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await bus.Publish(message, attempt.Token);
+                return;
+            }
+            catch (OperationCanceledException) when (attempt.IsCancellationRequested && DateTimeOffset.UtcNow < deadline)
+            {
+            }
+        }
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
